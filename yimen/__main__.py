@@ -1,0 +1,3 @@
+from yimen.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,2 @@
+from .case import *  # noqa: F401,F403
+from .limits import *  # noqa: F401,F403

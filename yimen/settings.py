@@ -1,0 +1,142 @@
+"""Settings for Yimen.
+
+Defaults give the embedded mode: SQLite under var/, tasks on the database, notifications to the log.
+Production differs only by environment variables (see docs/configuration.md).
+"""
+
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from yimen.common.env import env_bool, env_int, env_secret, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("YIMEN_VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("YIMEN_DEBUG", True)
+SECRET_KEY = env_secret("YIMEN_SECRET_KEY", "embedded-mode-only-not-secret")
+ALLOWED_HOSTS = [h for h in env_str("YIMEN_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in env_str("YIMEN_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "yimen.common",
+    "yimen.regions",
+    "yimen.accounts",
+    "yimen.cases",
+    "yimen.notifications",
+    "yimen.triage",
+    "yimen.api",
+    "yimen.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "yimen.urls"
+WSGI_APPLICATION = "yimen.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("YIMEN_DATABASE_URL", f"sqlite:///{VAR_DIR / 'yimen.sqlite3'}"),
+        conn_max_age=env_int("YIMEN_DB_CONN_MAX_AGE", 60),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web server and the worker read while the other writes; IMMEDIATE makes a
+    # writer take the lock at BEGIN so two writers queue instead of failing with "locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "yimen" / "locale"]
+TIME_ZONE = env_str("YIMEN_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_ROOT = Path(env_str("YIMEN_MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+LOGIN_URL = "/admin/login/"
+
+# Background work: Django's task API. The database backend needs no server; set
+# YIMEN_TASK_BACKEND=rq (with YIMEN_REDIS_URL) to run on Redis workers at scale.
+_TASK_BACKEND = env_str("YIMEN_TASK_BACKEND", "database")
+if _TASK_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+elif _TASK_BACKEND == "immediate":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+elif _TASK_BACKEND == "dummy":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+else:
+    from yimen.common.env import ImproperEnvironment
+
+    raise ImproperEnvironment(f"YIMEN_TASK_BACKEND must be database, immediate or dummy, not {_TASK_BACKEND!r}")
+
+# Yimen's own settings, read at call time through django.conf.settings.
+YIMEN_NOTIFICATION_SENDERS = [
+    s for s in env_str("YIMEN_NOTIFICATION_SENDERS", "yimen.notifications.senders.LogSender").split(",") if s
+]
+YIMEN_OUTBOX_MAX_ATTEMPTS = env_int("YIMEN_OUTBOX_MAX_ATTEMPTS", 8)
+YIMEN_SWEEP_INTERVAL_SECONDS = env_int("YIMEN_SWEEP_INTERVAL_SECONDS", 60)
+YIMEN_MAX_ATTACHMENT_BYTES = env_int("YIMEN_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024)
+YIMEN_PUBLIC_BASE_URL = env_str("YIMEN_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+YIMEN_SITE_NAME = _("一门 · 综治中心矛盾纠纷多元化解平台")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("YIMEN_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# The covering KPI index uses INCLUDE, which PostgreSQL honours and SQLite ignores (a plain index there).
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
