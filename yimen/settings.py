@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "yimen.triage",
     "yimen.api",
     "yimen.web",
+    "yimen.demo",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,109 @@
+"""Data scope: which matters a user may see, and which roles they hold over a given matter.
+
+This is the one place that decides scope. Selectors build their queries from `visible_cases_q`;
+the transitions module asks `roles_over_case` before every move.
+
+- Centre roles (clerk, dispatcher, supervisor, director) act for the centre that owns a matter: they
+  hold their role over a matter whose owning centre lies in their region or below. After an
+  escalation the lower centre still sees the matter (it happened in its region) but no longer acts
+  for it.
+- Grid workers and external systems act where the matter happened: their region or below.
+- Unit roles (handler, mediator, expert) act on matters that were dispatched to their unit.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q
+
+from .models import Role
+
+CENTRE_ROLES = frozenset({Role.CLERK, Role.DISPATCHER, Role.SUPERVISOR, Role.DIRECTOR})
+PLACE_ROLES = frozenset({Role.GRID_WORKER, Role.EXTERNAL})
+UNIT_ROLES = frozenset({Role.HANDLER, Role.MEDIATOR, Role.EXPERT})
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str
+    region_code: str
+    unit_id: int | None
+
+
+def grants_for(user) -> tuple[Grant, ...]:
+    """The user's memberships, read once per request (cached on the user object)."""
+    if user is None or not user.is_authenticated:
+        return ()
+    cached = getattr(user, "_yimen_grants", None)
+    if cached is None:
+        cached = tuple(
+            Grant(role, code, unit_id)
+            for role, code, unit_id in user.memberships.values_list("role", "region__code", "unit_id")
+        )
+        user._yimen_grants = cached
+    return cached
+
+
+def sees_everything(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_superuser)
+
+
+def visible_cases_q(user) -> Q:
+    """A filter for Case querysets: the matters this user may see. Q(pk__in=[]) when none."""
+    from yimen.cases.models import Assignment
+
+    if sees_everything(user):
+        return Q()
+    q = Q(pk__in=[])
+    unit_ids = set()
+    for grant in grants_for(user):
+        if grant.role in CENTRE_ROLES:
+            q |= Q(region_code__startswith=grant.region_code) | Q(owning_code__startswith=grant.region_code)
+        elif grant.role in PLACE_ROLES:
+            q |= Q(region_code__startswith=grant.region_code)
+        elif grant.unit_id:
+            unit_ids.add(grant.unit_id)
+    if unit_ids:
+        q |= Q(Exists(Assignment.objects.filter(case=OuterRef("pk"), unit_id__in=unit_ids)))
+    return q
+
+
+def unit_ids_for(user, roles=UNIT_ROLES) -> set[int]:
+    return {g.unit_id for g in grants_for(user) if g.role in roles and g.unit_id}
+
+
+def roles_over_case(user, case, assigned_unit_ids: set[int]) -> frozenset[str]:
+    """The roles `user` holds over `case`, given the ids of units that have (had) an assignment on it."""
+    roles = set()
+    for grant in grants_for(user):
+        if grant.role in CENTRE_ROLES:
+            if case.owning_code.startswith(grant.region_code):
+                roles.add(grant.role)
+        elif grant.role in PLACE_ROLES:
+            if case.region_code.startswith(grant.region_code):
+                roles.add(grant.role)
+        elif grant.unit_id in assigned_unit_ids:
+            roles.add(grant.role)
+    return frozenset(roles)
+
+
+def can_see_case(user, case, assigned_unit_ids: set[int]) -> bool:
+    if sees_everything(user):
+        return True
+    for grant in grants_for(user):
+        if grant.role in CENTRE_ROLES:
+            if case.region_code.startswith(grant.region_code) or case.owning_code.startswith(grant.region_code):
+                return True
+        elif grant.role in PLACE_ROLES:
+            if case.region_code.startswith(grant.region_code):
+                return True
+        elif grant.unit_id in assigned_unit_ids:
+            return True
+    return False
+
+
+def can_reveal_personal_data(user, case, assigned_unit_ids: set[int]) -> bool:
+    """Who may see a party's full ID number and phone (each look is audited)."""
+    if sees_everything(user):
+        return True
+    allowed = {Role.CLERK, Role.DISPATCHER, Role.DIRECTOR, Role.HANDLER, Role.MEDIATOR, Role.GRID_WORKER}
+    return bool(roles_over_case(user, case, assigned_unit_ids) & allowed)

@@ -1,0 +1,221 @@
+"""Registering a matter (登记受理): the one door every channel comes through.
+
+The window, the residents' pages, the API and the importers build a `CaseInput` and call
+`case_register`. All of it is written in one transaction: a matter is either whole or absent.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yimen.common.errors import InvalidInput, TooLarge
+from yimen.regions.models import Centre, Region
+
+from . import deadlines
+from .models import (
+    Attachment,
+    Case,
+    CaseCounter,
+    CaseEvent,
+    Category,
+    Channel,
+    EventKind,
+    Party,
+    PartyKind,
+    PartyRole,
+    Risk,
+    Status,
+    Step,
+    Tag,
+    Urgency,
+)
+from .validators import validate_id_number, validate_phone
+
+
+@dataclass
+class PartyInput:
+    name: str
+    role: str = PartyRole.APPLICANT
+    kind: str = PartyKind.PERSON
+    id_number: str = ""
+    phone: str = ""
+    headcount: int = 1
+    address: str = ""
+
+
+@dataclass
+class AttachmentInput:
+    name: str
+    content: bytes
+    content_type: str = ""
+
+
+@dataclass
+class CaseInput:
+    channel: str
+    region: Region
+    title: str
+    description: str
+    parties: list[PartyInput]
+    request: str = ""
+    address: str = ""
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    category: Category | None = None
+    urgency: str = ""
+    risk: str = ""
+    amount: Decimal | str | None = None
+    headcount: int | None = None
+    tags: list[str] = field(default_factory=list)
+    attachments: list[AttachmentInput] = field(default_factory=list)
+    received_at: datetime | None = None
+    external_ref: str = ""
+    centre: Centre | None = None
+
+
+def _clean(data: CaseInput) -> None:
+    """Shape and rules of the input, each error naming its field in Chinese."""
+    from django.conf import settings
+
+    if data.channel not in Channel.values:
+        raise InvalidInput(_("来源渠道无效：%(v)s") % {"v": data.channel}, field="channel")
+    data.title = (data.title or "").strip()
+    data.description = (data.description or "").strip()
+    if not data.description:
+        raise InvalidInput(_("请填写事项描述。"), field="description")
+    if not data.title:
+        data.title = data.description[:30]
+    if len(data.title) > 120:
+        raise InvalidInput(_("标题不能超过120个字。"), field="title")
+    if data.region is None:
+        raise InvalidInput(_("请选择事项发生地。"), field="region")
+    if data.urgency and data.urgency not in Urgency.values:
+        raise InvalidInput(_("紧急程度无效：%(v)s") % {"v": data.urgency}, field="urgency")
+    if data.risk and data.risk not in Risk.values:
+        raise InvalidInput(_("风险等级无效：%(v)s") % {"v": data.risk}, field="risk")
+    if data.amount not in (None, ""):
+        try:
+            data.amount = Decimal(str(data.amount))
+        except InvalidOperation:
+            raise InvalidInput(_("涉及金额必须是数字。"), field="amount") from None
+        if data.amount < 0:
+            raise InvalidInput(_("涉及金额不能为负数。"), field="amount")
+    else:
+        data.amount = None
+    if not data.parties:
+        raise InvalidInput(_("请至少填写一名当事人。"), field="parties")
+    for index, party in enumerate(data.parties):
+        prefix = f"parties[{index}]"
+        party.name = (party.name or "").strip()
+        if not party.name:
+            raise InvalidInput(_("第%(n)d名当事人的姓名/名称未填写。") % {"n": index + 1}, field=f"{prefix}.name")
+        if party.role not in PartyRole.values:
+            raise InvalidInput(_("当事人身份无效：%(v)s") % {"v": party.role}, field=f"{prefix}.role")
+        if party.kind not in PartyKind.values:
+            raise InvalidInput(_("当事人类型无效：%(v)s") % {"v": party.kind}, field=f"{prefix}.kind")
+        party.id_number = validate_id_number(party.id_number, field=f"{prefix}.id_number")
+        party.phone = validate_phone(party.phone, field=f"{prefix}.phone")
+        if party.headcount < 1:
+            raise InvalidInput(_("人数至少为1。"), field=f"{prefix}.headcount")
+    limit = settings.YIMEN_MAX_ATTACHMENT_BYTES
+    for attachment in data.attachments:
+        if len(attachment.content) > limit:
+            raise TooLarge(
+                _("附件“%(name)s”超过%(mb)dMB的上限。") % {"name": attachment.name, "mb": limit // (1024 * 1024)},
+                field="attachments",
+            )
+
+
+def _next_number(centre: Centre, year: int) -> str:
+    """`<centre region code>-<year>-<6-digit sequence>`, unique per centre and year.
+
+    The UPDATE takes the counter row's lock until commit, so concurrent registrations at one centre
+    get consecutive numbers without gaps or duplicates.
+    """
+    for _attempt in range(3):
+        updated = CaseCounter.objects.filter(centre=centre, year=year).update(last=F("last") + 1)
+        if updated:
+            last = CaseCounter.objects.filter(centre=centre, year=year).values_list("last", flat=True).get()
+            return f"{centre.region.code}-{year}-{last:06d}"
+        try:
+            with transaction.atomic():
+                CaseCounter.objects.create(centre=centre, year=year, last=0)
+        except IntegrityError:
+            pass  # another registration created it first; loop and increment
+    raise RuntimeError("could not allocate a matter number")
+
+
+def case_register(*, actor, data: CaseInput) -> Case:
+    """登记受理.
+
+    1. Check the input (each error names its field).
+    2. Choose the registering centre: the one given, or the nearest centre above the place.
+    3. In one transaction: number, matter, parties, tags, attachments, the matter's handling limit and
+       the `registered` event.
+    """
+    from .transitions import centre_for_actor
+
+    _clean(data)
+    centre = data.centre or centre_for_actor(actor, data.region)
+    now = timezone.now()
+    received_at = data.received_at or now
+    with transaction.atomic():
+        case = Case.objects.create(
+            number=_next_number(centre, timezone.localtime(received_at).year),
+            channel=data.channel,
+            external_ref=data.external_ref[:64],
+            received_at=received_at,
+            registered_by=actor if getattr(actor, "pk", None) else None,
+            registering_centre=centre,
+            owning_centre=centre,
+            owning_code=centre.region.code,
+            region=data.region,
+            region_code=data.region.code,
+            address=data.address[:200],
+            latitude=data.latitude,
+            longitude=data.longitude,
+            title=data.title,
+            description=data.description,
+            request=data.request.strip(),
+            category=data.category,
+            domain_class=data.category.domain_class if data.category else "",
+            urgency=data.urgency or Urgency.ANNOYING,
+            risk=data.risk or Risk.BLUE,
+            amount=data.amount,
+            headcount=data.headcount or sum(p.headcount for p in data.parties if p.role == PartyRole.APPLICANT) or 1,
+            status=Status.REGISTERED,
+            status_changed_at=now,
+        )
+        Party.objects.bulk_create([Party(case=case, **vars(p)) for p in data.parties])
+        if data.tags:
+            case.tags.set([Tag.objects.get_or_create(name=name.strip()[:30])[0] for name in data.tags if name.strip()])
+        for attachment in data.attachments:
+            attachment_add(case=case, actor=actor, attachment=attachment)
+        deadlines.open_deadline(case=case, step=Step.HANDLE, starts_at=received_at)
+        if data.channel == Channel.PETITION:
+            deadlines.open_deadline(case=case, step=Step.PETITION_DECIDE, starts_at=received_at)
+        CaseEvent.objects.create(
+            case=case, kind=EventKind.REGISTERED, actor=case.registered_by, actor_label=str(actor) if actor else "系统",
+            to_status=Status.REGISTERED, payload={"channel": data.channel, "centre": centre.name}, created_at=now,
+        )
+    return case
+
+
+def attachment_add(*, case: Case, actor, attachment: AttachmentInput) -> Attachment:
+    from django.conf import settings
+    from django.core.files.base import ContentFile
+
+    if len(attachment.content) > settings.YIMEN_MAX_ATTACHMENT_BYTES:
+        raise TooLarge(_("附件“%(name)s”过大。") % {"name": attachment.name}, field="attachments")
+    record = Attachment(
+        case=case, original_name=attachment.name[:200], content_type=attachment.content_type[:100],
+        size=len(attachment.content), uploaded_by=actor if getattr(actor, "pk", None) else None,
+    )
+    record.file.save(attachment.name[-80:] or "file", ContentFile(attachment.content), save=False)
+    record.save()
+    return record

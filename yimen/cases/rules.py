@@ -1,0 +1,129 @@
+"""The allowed moves of a matter, as data, and the pure function that judges a move.
+
+`MOVES` is the whole table: for every action, the statuses it may start from, the status it leads to
+(None: unchanged, or decided by the service, e.g. accept by an assisting unit) and the roles that may
+make it. `check_move` knows nothing of the database and is tested exhaustively.
+"""
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from yimen.accounts.models import Role
+from yimen.common.errors import Conflict, PermissionDenied
+
+from .models import OPEN_STATUSES, Status
+
+
+class Action(models.TextChoices):
+    TRIAGE = "triage", _("研判")
+    DISPATCH = "dispatch", _("派单")
+    ACCEPT = "accept", _("签收")
+    RETURN = "return", _("退单")
+    RECORD_PROGRESS = "record_progress", _("记录办理情况")
+    RESOLVE = "resolve", _("办结")
+    RESOLVE_ON_SPOT = "resolve_on_spot", _("现场办结")
+    FOLLOW_UP = "follow_up", _("回访")
+    ARCHIVE = "archive", _("归档")
+    ESCALATE = "escalate", _("提级")
+    REQUEST_EXTENSION = "request_extension", _("申请延期")
+    APPROVE_EXTENSION = "approve_extension", _("批准延期")
+    REFUSE_EXTENSION = "refuse_extension", _("驳回延期")
+    SUPERVISE = "supervise", _("督办")
+    ANSWER_SUPERVISION = "answer_supervision", _("回复督办")
+    CONVENE_JOINT = "convene_joint", _("联合办理")
+    REFER_OUT = "refer_out", _("转出")
+    NOT_ACCEPT = "not_accept", _("不予受理")
+    WITHDRAW = "withdraw", _("撤回")
+    REOPEN = "reopen", _("重启")
+
+
+@dataclass(frozen=True)
+class Move:
+    sources: frozenset
+    target: str | None
+    roles: frozenset
+
+
+S = Status
+R = Role
+_OPEN = frozenset(OPEN_STATUSES)
+_UNIT = frozenset({R.HANDLER, R.MEDIATOR})
+_LEADERS = frozenset({R.SUPERVISOR, R.DIRECTOR})
+
+MOVES: dict[str, Move] = {
+    Action.TRIAGE: Move(frozenset({S.REGISTERED}), S.PENDING_DISPATCH, frozenset({R.DISPATCHER, R.DIRECTOR})),
+    Action.DISPATCH: Move(
+        frozenset({S.REGISTERED, S.PENDING_DISPATCH, S.RETURNED}), S.DISPATCHED, frozenset({R.DISPATCHER, R.DIRECTOR})
+    ),
+    Action.ACCEPT: Move(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None, _UNIT),
+    Action.RETURN: Move(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None, _UNIT),
+    Action.RECORD_PROGRESS: Move(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None, _UNIT),
+    Action.RESOLVE: Move(frozenset({S.IN_PROGRESS}), S.RESOLVED, _UNIT),
+    Action.RESOLVE_ON_SPOT: Move(
+        frozenset({S.REGISTERED, S.PENDING_DISPATCH}), S.RESOLVED, frozenset({R.CLERK, R.DISPATCHER, R.DIRECTOR})
+    ),
+    Action.FOLLOW_UP: Move(
+        frozenset({S.RESOLVED}), None, frozenset({R.CLERK, R.DISPATCHER, R.GRID_WORKER, R.SUPERVISOR, R.DIRECTOR})
+    ),
+    Action.ARCHIVE: Move(
+        frozenset({S.FOLLOWED_UP, S.NOT_ACCEPTED, S.WITHDRAWN, S.REFERRED_OUT}),
+        S.ARCHIVED,
+        frozenset({R.CLERK, R.DISPATCHER, R.DIRECTOR}),
+    ),
+    Action.ESCALATE: Move(_OPEN, S.PENDING_DISPATCH, frozenset({R.DISPATCHER, R.SUPERVISOR, R.DIRECTOR})),
+    Action.REQUEST_EXTENSION: Move(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None, _UNIT),
+    Action.APPROVE_EXTENSION: Move(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None, _LEADERS),
+    Action.REFUSE_EXTENSION: Move(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None, _LEADERS),
+    Action.SUPERVISE: Move(_OPEN, None, _LEADERS),
+    Action.ANSWER_SUPERVISION: Move(_OPEN, None, _UNIT),
+    Action.CONVENE_JOINT: Move(
+        frozenset({S.REGISTERED, S.PENDING_DISPATCH, S.RETURNED, S.DISPATCHED, S.IN_PROGRESS}),
+        None,
+        frozenset({R.DISPATCHER, R.DIRECTOR}),
+    ),
+    Action.REFER_OUT: Move(
+        frozenset({S.REGISTERED, S.PENDING_DISPATCH, S.RETURNED, S.IN_PROGRESS}),
+        S.REFERRED_OUT,
+        frozenset({R.DISPATCHER, R.DIRECTOR}),
+    ),
+    Action.NOT_ACCEPT: Move(
+        frozenset({S.REGISTERED, S.PENDING_DISPATCH}), S.NOT_ACCEPTED, frozenset({R.CLERK, R.DISPATCHER, R.DIRECTOR})
+    ),
+    Action.WITHDRAW: Move(_OPEN, S.WITHDRAWN, frozenset({R.CLERK, R.DISPATCHER, R.DIRECTOR})),
+    Action.REOPEN: Move(
+        frozenset({S.RESOLVED, S.FOLLOWED_UP, S.ARCHIVED}), S.PENDING_DISPATCH, frozenset({R.DISPATCHER, R.SUPERVISOR, R.DIRECTOR})
+    ),
+}
+
+# The system (deadline sweep, importers) may make these moves without a human role.
+SYSTEM_ACTIONS = frozenset({Action.ESCALATE, Action.SUPERVISE, Action.REOPEN})
+
+
+def check_move(action: str, status: str, roles: frozenset, *, system: bool = False) -> Move:
+    """Return the move if `roles` may make `action` from `status`; raise 403 or 409 otherwise.
+
+    The role is judged first: someone who may never make this move learns nothing about the status.
+    """
+    move = MOVES[action]
+    if system:
+        if action not in SYSTEM_ACTIONS:
+            raise PermissionDenied(_("系统不能执行“%(action)s”。") % {"action": Action(action).label}, code="forbidden_role")
+    elif not (roles & move.roles):
+        raise PermissionDenied(
+            _("您的角色不能对该事项执行“%(action)s”。") % {"action": Action(action).label}, code="forbidden_role"
+        )
+    if status not in move.sources:
+        raise Conflict(
+            _("事项当前状态为“%(status)s”，不能执行“%(action)s”。")
+            % {"status": Status(status).label, "action": Action(action).label},
+            code="invalid_transition",
+            current_status=status,
+        )
+    return move
+
+
+def is_allowed(action: str, status: str, roles: frozenset) -> bool:
+    move = MOVES[action]
+    return bool(roles & move.roles) and status in move.sources

@@ -1,0 +1,90 @@
+"""Reads of matters. Every list or count of matters goes through here, scoped to the user."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from yimen.accounts.scopes import unit_ids_for, visible_cases_q
+from yimen.common.errors import NotFound
+
+from .models import Assignment, Case, CaseEvent, OPEN_STATUSES
+
+
+def case_visible_qs(user) -> QuerySet:
+    return Case.objects.filter(visible_cases_q(user))
+
+
+def case_get(*, user, number: str) -> Case:
+    """One matter with its timeline, assignments and parties; 404 if outside the user's scope."""
+    case = (
+        case_visible_qs(user)
+        .select_related("category", "region", "owning_centre", "registering_centre")
+        .prefetch_related(
+            "parties",
+            "attachments",
+            "tags",
+            Prefetch("assignments", queryset=Assignment.objects.select_related("unit").order_by("dispatched_at", "id")),
+            Prefetch("events", queryset=CaseEvent.objects.order_by("created_at", "id")),
+        )
+        .filter(number=number)
+        .first()
+    )
+    if case is None:
+        raise NotFound()
+    return case
+
+
+@dataclass
+class CaseFilters:
+    status: list[str] | None = None
+    category: str | None = None
+    risk: str | None = None
+    urgency: str | None = None
+    channel: str | None = None
+    region: str | None = None
+    overdue: bool | None = None
+    open: bool | None = None
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+    text: str | None = None
+    unit: int | None = None
+
+
+def case_list_for_user(*, user, filters: CaseFilters) -> QuerySet:
+    """The scoped, filtered list, newest first. The caller slices it (keyset or offset)."""
+    qs = case_visible_qs(user)
+    if filters.status:
+        qs = qs.filter(status__in=filters.status)
+    if filters.open is not None:
+        qs = qs.filter(status__in=OPEN_STATUSES) if filters.open else qs.exclude(status__in=OPEN_STATUSES)
+    if filters.category:
+        qs = qs.filter(Q(category__code=filters.category) | Q(category__parent__code=filters.category))
+    if filters.risk:
+        qs = qs.filter(risk=filters.risk)
+    if filters.urgency:
+        qs = qs.filter(urgency=filters.urgency)
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.region:
+        qs = qs.filter(region_code__startswith=filters.region)
+    if filters.overdue is not None:
+        qs = qs.filter(overdue=filters.overdue)
+    if filters.received_from:
+        qs = qs.filter(received_at__gte=filters.received_from)
+    if filters.received_to:
+        qs = qs.filter(received_at__lt=filters.received_to)
+    if filters.text:
+        qs = qs.filter(Q(title__icontains=filters.text) | Q(description__icontains=filters.text) | Q(number=filters.text))
+    if filters.unit:
+        qs = qs.filter(assignments__unit_id=filters.unit).distinct()
+    return qs.select_related("category", "owning_centre").order_by("-received_at", "-id")
+
+
+def assignment_inbox(*, user, statuses=("pending", "accepted")) -> QuerySet:
+    """A handler's worklist: live assignments of their units, soonest limit first."""
+    return (
+        Assignment.objects.filter(unit_id__in=unit_ids_for(user), status__in=statuses)
+        .select_related("case", "case__category", "unit")
+        .order_by("due_at", "id")
+    )

@@ -1,0 +1,53 @@
+"""Writing to the outbox. Call inside the transaction of the change that causes the message.
+
+Nothing is sent here: the worker's delivery pass polls the outbox every few seconds, which costs the
+request no extra write and cannot be lost the way an in-memory "send after commit" can.
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import OutboxMessage
+
+
+def outbox_enqueue(
+    *,
+    kind: str,
+    subject: str,
+    body: str = "",
+    case=None,
+    recipient_user=None,
+    recipient_unit=None,
+    recipient_centre=None,
+    recipient_address: str = "",
+    payload: dict | None = None,
+    dedupe_key: str | None = None,
+    now=None,
+) -> OutboxMessage | None:
+    """Queue one message. With a dedupe_key, a second call for the same key queues nothing."""
+    now = now or timezone.now()
+    message = OutboxMessage(
+        kind=kind,
+        case=case,
+        recipient_user=recipient_user,
+        recipient_unit=recipient_unit,
+        recipient_centre=recipient_centre,
+        recipient_address=recipient_address,
+        subject=str(subject)[:200],
+        body=str(body),
+        payload=payload or {},
+        dedupe_key=dedupe_key,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    if dedupe_key:
+        if OutboxMessage.objects.filter(dedupe_key=dedupe_key).exists():
+            return None
+        try:
+            with transaction.atomic():
+                message.save()
+        except IntegrityError:
+            return None
+    else:
+        message.save()
+    return message

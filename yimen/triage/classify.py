@@ -1,0 +1,233 @@
+"""Category suggestion: an editable lexicon that works on day one, blended with a learned model.
+
+The lexicon scores each category by the weights of the distinct terms found (longest term wins at
+each position, so "物业费" does not also count as "物业"). When a model trained on the centre's own
+history is active, its probabilities are blended with the lexicon's; otherwise the lexicon answers.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+import threading
+import time
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from yimen.triage.config import TriageConfig
+
+if TYPE_CHECKING:
+    from yimen.triage.textmodel import TextModel
+
+logger = logging.getLogger(__name__)
+
+OTHER = "other"
+# Softmax temperature over lexicon scores, and the small prior that lets "other" answer when the
+# text names nothing the lexicon knows. Chosen on the team's evaluation set (docs/triage.md).
+_LEXICON_SHARPNESS = 0.5
+_OTHER_PRIOR = 1.0
+# A repeated term adds a little: "工资…工资…工资" is more about wages than a single mention.
+_REPEAT_BONUS = 0.25
+DEFAULT_MODEL_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class CategoryScore:
+    code: str
+    label: str
+    confidence: float
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "label": self.label, "confidence": round(self.confidence, 4)}
+
+
+@dataclass(frozen=True)
+class Classification:
+    top: tuple[CategoryScore, ...]
+    probabilities: dict[str, float]
+    matched_terms: dict[str, tuple[str, ...]]  # category → lexicon terms found, for the "why"
+    source: str  # "lexicon", "model" or "lexicon+model"
+    model_version: str = ""
+
+    @property
+    def code(self) -> str:
+        return self.top[0].code
+
+
+class _Lexicon:
+    __slots__ = ("pattern", "index")
+
+    def __init__(self, config: TriageConfig) -> None:
+        index: dict[str, list[tuple[str, float]]] = {}
+        for cat in config.categories:
+            for term, weight in cat.terms.items():
+                if term:
+                    index.setdefault(term, []).append((cat.code, weight))
+        self.index = index
+        terms = sorted(index, key=len, reverse=True)
+        self.pattern = re.compile("|".join(re.escape(t) for t in terms)) if terms else None
+
+
+_lexicons: weakref.WeakKeyDictionary[TriageConfig, _Lexicon] = weakref.WeakKeyDictionary()
+
+
+def _lexicon_for(config: TriageConfig) -> _Lexicon:
+    lex = _lexicons.get(config)
+    if lex is None:
+        lex = _Lexicon(config)
+        _lexicons[config] = lex
+    return lex
+
+
+def lexicon_scores(match_text: str, config: TriageConfig) -> tuple[dict[str, float], dict[str, list[str]]]:
+    lex = _lexicon_for(config)
+    scores: dict[str, float] = {}
+    found: dict[str, list[str]] = {}
+    if lex.pattern is None:
+        return scores, found
+    seen: dict[str, int] = {}
+    for m in lex.pattern.finditer(match_text):
+        term = m.group(0)
+        seen[term] = seen.get(term, 0) + 1
+    for term, count in seen.items():
+        for code, weight in lex.index[term]:
+            scores[code] = scores.get(code, 0.0) + weight + _REPEAT_BONUS * min(count - 1, 4)
+            found.setdefault(code, []).append(term)
+    return scores, found
+
+
+def lexicon_probabilities(scores: dict[str, float], config: TriageConfig) -> dict[str, float]:
+    cand = {code: s for code, s in scores.items() if s > 0 and code in config.category_by_code}
+    other = OTHER if OTHER in config.category_by_code else config.category_codes[-1]
+    cand[other] = cand.get(other, 0.0) + _OTHER_PRIOR
+    top = max(cand.values())
+    exp = {code: math.exp(_LEXICON_SHARPNESS * (s - top)) for code, s in cand.items()}
+    total = sum(exp.values())
+    return {code: v / total for code, v in exp.items()}
+
+
+def classify(
+    match_text: str,
+    config: TriageConfig,
+    *,
+    model: TextModel | None = None,
+    model_weight: float | None = None,
+    k: int = 3,
+) -> Classification:
+    scores, found = lexicon_scores(match_text, config)
+    lex_p = lexicon_probabilities(scores, config)
+    probs = lex_p
+    source = "lexicon"
+    version = ""
+    if model is not None:
+        model_p = {c: p for c, p in model.predict_proba_one(match_text).items() if c in config.category_by_code}
+        if model_p:
+            w = model_weight_setting() if model_weight is None else model_weight
+            codes = set(lex_p) | set(model_p)
+            probs = {c: w * model_p.get(c, 0.0) + (1 - w) * lex_p.get(c, 0.0) for c in codes}
+            source = "lexicon+model" if w < 1 else "model"
+            version = model.version
+    ranked = sorted(probs.items(), key=lambda kv: (-kv[1], kv[0] == OTHER, kv[0]))[:k]
+    top = tuple(CategoryScore(code, config.category_label(code), p) for code, p in ranked)
+    return Classification(
+        top=top,
+        probabilities=probs,
+        matched_terms={c: tuple(t) for c, t in found.items()},
+        source=source,
+        model_version=version,
+    )
+
+
+def model_weight_setting() -> float:
+    raw = os.environ.get("YIMEN_TRIAGE_MODEL_WEIGHT")
+    try:
+        from django.conf import settings
+
+        if settings.configured and hasattr(settings, "YIMEN_TRIAGE_MODEL_WEIGHT"):
+            raw = settings.YIMEN_TRIAGE_MODEL_WEIGHT
+    except ImportError:  # pragma: no cover
+        pass
+    if raw in (None, ""):
+        return DEFAULT_MODEL_WEIGHT
+    w = float(raw)
+    if not 0.0 <= w <= 1.0:
+        raise ValueError("YIMEN_TRIAGE_MODEL_WEIGHT must be between 0 and 1")
+    return w
+
+
+# -- the active learned model ---------------------------------------------------------------------
+
+
+class _ModelCache:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.loaded: dict[str, TextModel] = {}
+        self.resolved: tuple[float, str | None] | None = None
+
+
+_models = _ModelCache()
+_RESOLVE_TTL = 30.0
+
+
+def forget_models() -> None:
+    with _models.lock:
+        _models.loaded.clear()
+        _models.resolved = None
+
+
+def load_model(path: str | Path) -> TextModel:
+    from yimen.triage.textmodel import TextModel
+
+    key = str(Path(path).resolve())
+    with _models.lock:
+        model = _models.loaded.get(key)
+        if model is None:
+            model = TextModel.load(key)
+            _models.loaded[key] = model
+        return model
+
+
+def active_model() -> TextModel | None:
+    """The model in force, or None (the lexicon answers alone). Never raises on a broken model."""
+    now = time.monotonic()
+    resolved = _models.resolved
+    if resolved is None or now - resolved[0] > _RESOLVE_TTL:
+        path = _resolve_active_model_path()
+        _models.resolved = resolved = (now, path)
+    if not resolved[1]:
+        return None
+    try:
+        return load_model(resolved[1])
+    except Exception:  # noqa: BLE001 - a corrupt model file must not stop intake
+        logger.exception("could not load triage model %s; falling back to the lexicon", resolved[1])
+        _models.resolved = (now, None)
+        return None
+
+
+def _resolve_active_model_path() -> str | None:
+    from yimen.triage import paths
+
+    explicit = paths.setting("YIMEN_TRIAGE_MODEL", "")
+    if explicit:
+        return explicit
+    try:
+        from yimen.triage.config import _django_ready
+
+        if _django_ready():
+            from yimen.triage.models import TriageModelVersion
+
+            row = TriageModelVersion.objects.filter(is_active=True).order_by("-created_at").first()
+            if row is not None:
+                return row.path
+    except Exception:  # noqa: BLE001 - no table yet, or no database in this process
+        logger.debug("no triage model table", exc_info=True)
+    current = paths.models_dir() / "CURRENT"
+    if current.exists():
+        name = current.read_text(encoding="utf-8").strip()
+        if name and (paths.models_dir() / name).exists():
+            return str(paths.models_dir() / name)
+    return None
