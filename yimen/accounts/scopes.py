@@ -107,3 +107,13 @@ def can_reveal_personal_data(user, case, assigned_unit_ids: set[int]) -> bool:
         return True
     allowed = {Role.CLERK, Role.DISPATCHER, Role.DIRECTOR, Role.HANDLER, Role.MEDIATOR, Role.GRID_WORKER}
     return bool(roles_over_case(user, case, assigned_unit_ids) & allowed)
+
+
+REGISTER_ROLES = frozenset({Role.CLERK, Role.DISPATCHER, Role.DIRECTOR, Role.GRID_WORKER, Role.EXTERNAL})
+
+
+def can_register(user, region) -> bool:
+    """Who may register a matter at `region`: front-line roles whose region contains it."""
+    if sees_everything(user):
+        return True
+    return any(g.role in REGISTER_ROLES and region.code.startswith(g.region_code) for g in grants_for(user))

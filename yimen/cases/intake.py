@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yimen.common.errors import InvalidInput, TooLarge
+from yimen.common.errors import InvalidInput, PermissionDenied, TooLarge
 from yimen.regions.models import Centre, Region
 
 from . import deadlines
@@ -153,14 +153,18 @@ def _next_number(centre: Centre, year: int) -> str:
 def case_register(*, actor, data: CaseInput) -> Case:
     """登记受理.
 
-    1. Check the input (each error names its field).
+    1. Check the input (each error names its field) and that the actor may register at that place.
     2. Choose the registering centre: the one given, or the nearest centre above the place.
     3. In one transaction: number, matter, parties, tags, attachments, the matter's handling limit and
        the `registered` event.
     """
+    from yimen.accounts.scopes import can_register
+
     from .transitions import centre_for_actor
 
     _clean(data)
+    if actor is not None and not can_register(actor, data.region):
+        raise PermissionDenied(_("您无权在“%(region)s”登记事项。") % {"region": data.region.name}, field="region")
     centre = data.centre or centre_for_actor(actor, data.region)
     now = timezone.now()
     received_at = data.received_at or now

@@ -1,5 +1,6 @@
-from django.shortcuts import redirect
+from django.shortcuts import render
 
 
 def home(request):
-    return redirect("admin:index")
+    """The front page: where to sign in and where the API is documented (the workbench comes next)."""
+    return render(request, "web/home.html")
