@@ -1,0 +1,548 @@
+"""Input and output shapes of the JSON API.
+
+Only shape lives here (types, lengths, required fields, allowed values). Rules — who may, in which
+status, across objects — live in the services and are never repeated here (STYLE §3).
+Every field that can be wrong has a Chinese name in FIELD_LABELS, used by the 400 messages.
+"""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any
+
+from django.db import models
+from ninja import Schema
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+from yimen.cases.models import (
+    Channel,
+    DomainClass,
+    Outcome,
+    PartyKind,
+    PartyRole,
+    ReferralTarget,
+    Risk,
+    Satisfaction,
+    Status,
+    Urgency,
+)
+from yimen.cases.rules import Action
+
+# Chinese names of the fields, for error messages ("请填写事项描述（description）").
+# Looked up by "<parent>.<field>" first (indices dropped), then by the field name alone.
+FIELD_LABELS = {
+    "channel": "来源渠道",
+    "region_code": "发生地区划代码",
+    "title": "标题",
+    "description": "事项描述",
+    "request": "诉求",
+    "address": "详细地址",
+    "latitude": "纬度",
+    "longitude": "经度",
+    "category": "类别",
+    "urgency": "紧急程度",
+    "risk": "风险等级",
+    "amount": "涉及金额(元)",
+    "headcount": "涉及人数",
+    "tags": "标签",
+    "parties": "当事人",
+    "parties.name": "当事人姓名/名称",
+    "parties.role": "当事人身份",
+    "parties.kind": "当事人类型",
+    "parties.id_number": "当事人证件号码",
+    "parties.phone": "当事人联系电话",
+    "parties.headcount": "当事人人数",
+    "parties.address": "当事人住址",
+    "received_at": "受理时间",
+    "external_ref": "外部编号",
+    "attachments": "附件",
+    "payload": "登记内容(payload)",
+    "body": "请求体",
+    "domain_class": "领域",
+    "risk_reason": "风险研判理由",
+    "lead_unit": "牵头单位",
+    "assist_units": "协办单位",
+    "units": "参与单位",
+    "tasks": "各单位任务",
+    "reason": "理由",
+    "assignment_id": "派单编号",
+    "note": "说明",
+    "kind": "记录类型",
+    "details": "详情",
+    "outcome": "办理结果",
+    "result": "办理情况",
+    "satisfaction": "满意度",
+    "comment": "群众意见",
+    "method": "回访方式",
+    "extension_id": "延期申请编号",
+    "content": "督办要求",
+    "unit": "被督办单位",
+    "answer": "督办回复",
+    "order_id": "督办单编号",
+    "target": "转出去向",
+    "where_to_go": "告知去向",
+    "purpose": "查看用途",
+    "status": "状态",
+    "overdue": "是否超期",
+    "region": "区划代码",
+    "open": "是否在办",
+    "received_from": "受理时间起",
+    "received_to": "受理时间止",
+    "text": "关键词",
+    "limit": "每页条数",
+    "cursor": "分页游标",
+    "count": "是否统计总数",
+    "number": "事项编号",
+    "action": "操作",
+    "party_id": "当事人编号",
+    "Idempotency-Key": "幂等键(Idempotency-Key)",
+    # Per action (the action's name first): the same field name means different things.
+    "request_extension.amount": "延期时长",
+    "return.reason": "退单理由",
+    "escalate.reason": "提级理由",
+    "withdraw.reason": "撤回理由",
+    "reopen.reason": "重启理由",
+    "refuse_extension.reason": "驳回理由",
+    "approve_extension.reason": "审批意见",
+    "request_extension.reason": "延期理由",
+    "refer_out.reason": "转出理由",
+    "not_accept.reason": "不予受理理由",
+    "convene_joint.reason": "会商事由",
+    "dispatch.reason": "派单说明",
+    "convene_joint.lead_unit": "牵头单位",
+}
+
+
+def choices_doc(choices: type[models.TextChoices]) -> str:
+    """"walk_in=来访; phone=来电; …" for the OpenAPI description of an enum field."""
+    return "; ".join(f"{value}={label}" for value, label in choices.choices)
+
+
+def _enum(choices, description: str = ""):
+    return Field(description=(description + " " if description else "") + "取值：" + choices_doc(choices))
+
+
+class In(Schema):
+    """Base of every request body: unknown fields are refused (a typo must not pass silently)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------------------------------------
+# Registering
+
+
+class PartyIn(In):
+    name: str = Field(max_length=100, description="姓名/名称")
+    role: Annotated[PartyRole, _enum(PartyRole, "身份")] = PartyRole.APPLICANT
+    kind: Annotated[PartyKind, _enum(PartyKind, "类型")] = PartyKind.PERSON
+    id_number: str = Field("", max_length=32, description="证件号码（居民身份证18位）")
+    phone: str = Field("", max_length=20, description="联系电话（手机号或带区号固话）")
+    headcount: int = Field(1, ge=1, description="人数（群体当事人填人数）")
+    address: str = Field("", max_length=200, description="住址")
+
+
+class CaseIn(In):
+    channel: Annotated[Channel, _enum(Channel, "来源渠道")]
+    region_code: str = Field(max_length=15, description="事项发生地的区划代码（须在您的管辖范围内）")
+    title: str = Field("", max_length=120, description="标题；留空取描述前30字")
+    description: str = Field(max_length=20000, description="事项描述")
+    request: str = Field("", max_length=5000, description="诉求")
+    address: str = Field("", max_length=200, description="详细地址")
+    latitude: Decimal | None = Field(None, ge=-90, le=90, max_digits=9, decimal_places=6)
+    longitude: Decimal | None = Field(None, ge=-180, le=180, max_digits=9, decimal_places=6)
+    category: str | None = Field(None, max_length=40, description="纠纷类别代码，如 labour")
+    urgency: Annotated[Urgency | None, _enum(Urgency, "紧急程度（五事五办）")] = None
+    risk: Annotated[Risk | None, _enum(Risk, "风险等级")] = None
+    amount: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2, description="涉及金额(元)")
+    headcount: int | None = Field(None, ge=1, description="涉及人数；留空按申请人人数")
+    tags: list[Annotated[str, Field(max_length=30)]] = Field(default_factory=list, max_length=20)
+    parties: list[PartyIn] = Field(description="当事人，至少一名")
+    received_at: dt.datetime | None = Field(None, description="受理时间；留空为现在（补录时填写）")
+    external_ref: str = Field("", max_length=64, description="外部系统的编号（12345、公安等）")
+
+
+class CaseCreatedOut(Schema):
+    number: str = Field(description="事项编号")
+    query_code: str = Field(description="群众查询码（只在登记时返回，用于打印回执）")
+    status: str
+    status_label: str
+    received_at: dt.datetime
+    owning_centre: "CentreOut"
+    due_at: dt.datetime | None
+    due_text: str
+    due_provisional: bool
+    url: str = Field(description="事项详情的接口地址")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+class CentreOut(Schema):
+    code: str
+    name: str
+
+
+class CategoryOut(Schema):
+    code: str
+    name: str
+
+
+class CaseListItem(Schema):
+    number: str
+    title: str
+    status: str
+    status_label: str
+    category: CategoryOut | None
+    risk: str
+    risk_label: str
+    urgency: str
+    urgency_label: str
+    channel: str
+    channel_label: str
+    region_code: str
+    received_at: dt.datetime
+    due_at: dt.datetime | None
+    due_text: str = Field(description="如“剩余2天3小时”“已超期1天”")
+    due_provisional: bool = Field(description="期限含未公布节假日安排的年份，暂按周末推算")
+    overdue: bool
+    owning_centre: CentreOut
+
+
+class CaseListOut(Schema):
+    items: list[CaseListItem]
+    next_cursor: str | None = Field(description="下一页的游标；为空表示没有下一页")
+    count: int | None = Field(None, description="符合条件的总数（仅当 count=true 时统计）")
+
+
+class PartyOut(Schema):
+    id: int
+    name: str
+    role: str
+    role_label: str
+    kind: str
+    kind_label: str
+    id_number_masked: str
+    phone_masked: str
+    headcount: int
+    address: str
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    created_at: dt.datetime
+
+
+class EventOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    actor_label: str
+    from_status: str
+    from_status_label: str
+    to_status: str
+    to_status_label: str
+    reason: str
+    payload: dict[str, Any]
+    created_at: dt.datetime
+
+
+class AssignmentOut(Schema):
+    id: int
+    unit: "UnitOut"
+    part: str
+    part_label: str
+    task: str
+    status: str
+    status_label: str
+    dispatched_at: dt.datetime
+    sign_due_at: dt.datetime | None
+    sign_due_text: str = Field(description="待签收时的签收期限提示")
+    due_at: dt.datetime | None
+    due_text: str = Field(description="在办时的办理期限提示")
+    due_provisional: bool
+    accepted_at: dt.datetime | None
+    returned_at: dt.datetime | None
+    return_reason: str
+
+
+class UnitOut(Schema):
+    id: int
+    name: str
+
+
+class DeadlineOut(Schema):
+    id: int
+    step: str
+    step_label: str
+    assignment_id: int | None
+    due_at: dt.datetime
+    due_label: str = Field(description="如“2025年10月13日 24:00”")
+    due_text: str
+    provisional: bool
+
+
+class ExtensionOut(Schema):
+    id: int
+    assignment_id: int
+    amount: int
+    unit: str
+    unit_label: str
+    reason: str
+    status: str
+    status_label: str
+    requested_at: dt.datetime
+    decided_at: dt.datetime | None
+    decision_reason: str
+
+
+class SupervisionOut(Schema):
+    id: int
+    unit: UnitOut
+    content: str
+    status: str
+    status_label: str
+    issued_at: dt.datetime
+    answer_due_at: dt.datetime | None
+    answer: str
+    answered_at: dt.datetime | None
+
+
+class ActionOut(Schema):
+    action: str
+    label: str
+
+
+class CaseDetailOut(CaseListItem):
+    description: str
+    request: str
+    address: str
+    latitude: Decimal | None
+    longitude: Decimal | None
+    region_name: str
+    domain_class: str
+    risk_reason: str
+    amount: Decimal | None
+    headcount: int
+    tags: list[str]
+    external_ref: str
+    registering_centre: CentreOut
+    is_joint: bool
+    outcome: str
+    outcome_label: str
+    result: str
+    resolved_on_spot: bool
+    satisfaction: str
+    referral_target: str
+    reopen_count: int
+    escalation_count: int
+    dispatched_at: dt.datetime | None
+    accepted_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    parties: list[PartyOut] = Field(description="证件号码与电话已脱敏；完整信息经 reveal 接口查看并留痕")
+    attachments: list[AttachmentOut]
+    assignments: list[AssignmentOut]
+    deadlines: list[DeadlineOut] = Field(description="正在计时的期限")
+    extensions: list[ExtensionOut]
+    supervision_orders: list[SupervisionOut]
+    timeline: list[EventOut]
+    allowed_actions: list[ActionOut] = Field(description="当前用户此刻可执行的操作（用于显示按钮）")
+
+
+class RevealIn(In):
+    purpose: str = Field(max_length=200, description="查看用途（记入个人信息查看记录）")
+
+
+class RevealOut(Schema):
+    party_id: int
+    name: str
+    id_number: str
+    phone: str
+
+
+class ErrorOut(Schema):
+    code: str = Field(description="稳定的机器可读代码，如 invalid、forbidden_role、invalid_transition")
+    message: str = Field(description="中文说明")
+    field: str | None = Field(None, description="出错的字段")
+
+
+# ---------------------------------------------------------------------------------------------
+# Moves: one body schema per action
+
+
+def _text(label: str, *, required: bool = True, max_length: int = 5000):
+    return Field(... if required else "", max_length=max_length, description=label)
+
+
+def _opt_id(label: str):
+    return Field(None, ge=1, description=label)
+
+
+class TriageIn(In):
+    category: str | None = Field(None, max_length=40, description="纠纷类别代码")
+    urgency: Annotated[Urgency | None, _enum(Urgency)] = None
+    risk: Annotated[Risk | None, _enum(Risk, "红色须填 risk_reason")] = None
+    domain_class: Annotated[DomainClass | None, _enum(DomainClass)] = None
+    risk_reason: str = _text("风险研判理由", required=False)
+
+
+def _tasks_within(tasks: dict[int, str], units: set[int]) -> None:
+    strays = sorted(set(tasks) - units)
+    if strays:
+        raise ValueError(f"各单位任务中的单位 {strays} 不在本次派出的单位之中")
+
+
+class DispatchIn(In):
+    lead_unit: int = Field(ge=1, description="牵头单位编号")
+    assist_units: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list, max_length=30, description="协办单位编号")
+    tasks: dict[int, Annotated[str, Field(max_length=300)]] = Field(
+        default_factory=dict, description="各单位的任务，键为单位编号"
+    )
+    reason: str = _text("派单说明", required=False)
+
+    @model_validator(mode="after")
+    def _tasks_for_dispatched_units(self):
+        _tasks_within(self.tasks, {self.lead_unit, *self.assist_units})
+        return self
+
+
+class AcceptIn(In):
+    assignment_id: int | None = _opt_id("派单编号；留空为本单位待签收的派单")
+
+
+class ReturnIn(In):
+    reason: str = _text("退单理由")
+    assignment_id: int | None = _opt_id("派单编号；留空为本单位的派单")
+
+
+class RecordProgressIn(In):
+    note: str = _text("办理情况")
+    kind: str = Field("handling", max_length=20, description="handling=办理, mediation=调解")
+    details: dict[str, Any] = Field(default_factory=dict, description="调解时间、地点、方式等")
+
+
+class ResolveIn(In):
+    outcome: Annotated[Outcome, _enum(Outcome, "办理结果")]
+    result: str = _text("办理情况")
+
+
+class FollowUpIn(In):
+    satisfaction: Annotated[Satisfaction, _enum(Satisfaction, "满意度；不满意将自动重启")]
+    comment: str = _text("群众意见（不满意时必填）", required=False)
+    method: str = Field("phone", max_length=20, description="回访方式：phone, visit, sms …")
+
+
+class ArchiveIn(In):
+    note: str = _text("归档说明", required=False)
+
+
+class ReasonIn(In):
+    reason: str = _text("理由")
+
+
+class RequestExtensionIn(In):
+    amount: int = Field(ge=1, le=365, description="延长数量，单位同该派单办理期限（通常为工作日）")
+    reason: str = _text("延期理由")
+    assignment_id: int | None = _opt_id("派单编号；留空为本单位的派单")
+
+
+class ApproveExtensionIn(In):
+    reason: str = _text("审批意见", required=False)
+    extension_id: int | None = _opt_id("延期申请编号；留空为最早的待审批申请")
+
+
+class RefuseExtensionIn(In):
+    reason: str = _text("驳回理由")
+    extension_id: int | None = _opt_id("延期申请编号；留空为最早的待审批申请")
+
+
+class SuperviseIn(In):
+    content: str = _text("督办要求")
+    unit: int | None = _opt_id("被督办单位编号；留空为牵头单位")
+
+
+class AnswerSupervisionIn(In):
+    answer: str = _text("督办回复")
+    order_id: int | None = _opt_id("督办单编号；留空为本单位待回复的督办单")
+
+
+class ConveneJointIn(In):
+    lead_unit: int = Field(ge=1, description="牵头单位编号")
+    units: list[Annotated[int, Field(ge=1)]] = Field(min_length=1, max_length=30, description="参与单位编号（牵头单位之外至少一个）")
+    reason: str = _text("会商事由")
+    tasks: dict[int, Annotated[str, Field(max_length=300)]] = Field(default_factory=dict, description="各单位的任务")
+
+    @model_validator(mode="after")
+    def _tasks_for_convened_units(self):
+        _tasks_within(self.tasks, {self.lead_unit, *self.units})
+        return self
+
+
+class ReferOutIn(In):
+    target: Annotated[ReferralTarget, _enum(ReferralTarget, "转出去向")]
+    reason: str = _text("转出理由")
+
+
+class NotAcceptIn(In):
+    reason: str = _text("不予受理理由")
+    where_to_go: str = _text("告知去向（应向哪里反映）", max_length=300)
+
+
+ACTION_SCHEMAS: dict[str, type[In]] = {
+    Action.TRIAGE: TriageIn,
+    Action.DISPATCH: DispatchIn,
+    Action.ACCEPT: AcceptIn,
+    Action.RETURN: ReturnIn,
+    Action.RECORD_PROGRESS: RecordProgressIn,
+    Action.RESOLVE: ResolveIn,
+    Action.RESOLVE_ON_SPOT: ResolveIn,
+    Action.FOLLOW_UP: FollowUpIn,
+    Action.ARCHIVE: ArchiveIn,
+    Action.ESCALATE: ReasonIn,
+    Action.REQUEST_EXTENSION: RequestExtensionIn,
+    Action.APPROVE_EXTENSION: ApproveExtensionIn,
+    Action.REFUSE_EXTENSION: RefuseExtensionIn,
+    Action.SUPERVISE: SuperviseIn,
+    Action.ANSWER_SUPERVISION: AnswerSupervisionIn,
+    Action.CONVENE_JOINT: ConveneJointIn,
+    Action.REFER_OUT: ReferOutIn,
+    Action.NOT_ACCEPT: NotAcceptIn,
+    Action.WITHDRAW: ReasonIn,
+    Action.REOPEN: ReasonIn,
+}
+
+# ---------------------------------------------------------------------------------------------
+# Filters of GET /cases (shape only; the selector applies them)
+
+
+class CaseListQuery(Schema):
+    status: list[Status] | None = Field(None, description="状态，可重复（status=a&status=b）或逗号分隔。" + choices_doc(Status))
+    category: str | None = Field(None, max_length=40, description="类别代码（含下级类别）")
+    risk: Annotated[Risk | None, _enum(Risk)] = None
+    urgency: Annotated[Urgency | None, _enum(Urgency)] = None
+    channel: Annotated[Channel | None, _enum(Channel)] = None
+    overdue: bool | None = Field(None, description="true 只看已超期，false 只看未超期")
+    open: bool | None = Field(None, description="true 只看在办（未办结），false 只看已结束")
+    region: str | None = Field(None, pattern=r"^\d{2,15}$", description="发生地区划代码（含下级），如 449001001")
+    received_from: dt.date | dt.datetime | None = Field(None, description="受理时间起（含），日期或日期时间")
+    received_to: dt.date | dt.datetime | None = Field(None, description="受理时间止：日期为含当日；日期时间为不含该时刻")
+    text: str | None = Field(None, max_length=100, description="在标题、描述中查找；或完整的事项编号")
+    limit: int = Field(20, ge=1, le=100, description="每页条数，默认20，最多100")
+    cursor: str | None = Field(None, max_length=200, description="上一页返回的 next_cursor")
+    count: bool = Field(False, description="true 时统计符合条件的总数（大数据量时较慢）")
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _split_commas(cls, value):
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list):
+            value = [part.strip() for item in value for part in str(item).split(",") if part.strip()]
+        return value or None
+
+CaseCreatedOut.model_rebuild()
+AssignmentOut.model_rebuild()
