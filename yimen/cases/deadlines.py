@@ -150,6 +150,9 @@ def compute_due(start: dt.datetime, amount: int, unit: LimitUnit | str) -> Due:
 
 def _warn_at(starts_at: dt.datetime, due_at: dt.datetime, hours: int | None) -> dt.datetime:
     hours = DEFAULT_WARN_BEFORE_HOURS if hours is None else hours
+    # Count back from 24:00 itself, so "8 hours before" is 16:00 and not 15:59:59.999999.
+    if due_at.astimezone(_tz()).time() == dt.time.max:
+        due_at += dt.timedelta(microseconds=1)
     return max(due_at - dt.timedelta(hours=hours), starts_at)
 
 

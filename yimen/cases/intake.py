@@ -166,6 +166,9 @@ def case_register(*, actor, data: CaseInput) -> Case:
     if actor is not None and not can_register(actor, data.region):
         raise PermissionDenied(_("您无权在“%(region)s”登记事项。") % {"region": data.region.name}, field="region")
     centre = data.centre or centre_for_actor(actor, data.region)
+    if not data.region.code.startswith(centre.region.code):
+        # Scoping relies on the owning centre being at or above the place (see accounts.scopes).
+        raise InvalidInput(_("%(centre)s不能登记其辖区以外的事项。") % {"centre": centre.name}, field="region")
     now = timezone.now()
     received_at = data.received_at or now
     with transaction.atomic():

@@ -230,11 +230,12 @@ class Case(models.Model):
         verbose_name_plural = _("事项")
         indexes = [
             # Worklists and the API list: scope by place prefix, newest first.
-            models.Index(fields=["region_code", "-received_at"], name="case_region_recv", opclasses=["varchar_pattern_ops", ""]),
+            models.Index(fields=["region_code", "-received_at", "-id"], name="case_region_recv", opclasses=["varchar_pattern_ops", "", ""]),
             # Dispatcher queues: the centre that owns it, by status.
             models.Index(fields=["owning_code", "status", "-received_at"], name="case_owner_status", opclasses=["varchar_pattern_ops", "", ""]),
             models.Index(fields=["status", "-received_at"], name="case_status_recv"),
-            models.Index(fields=["-received_at"], name="case_recv"),
+            # Newest-first pages for large scopes (a county): walk this index backwards and filter.
+            models.Index(fields=["-received_at", "-id"], name="case_recv"),
             # KPI group-bys over a period read only the index (covering).
             models.Index(
                 fields=["received_at", "region_code"],
