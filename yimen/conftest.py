@@ -1,6 +1,16 @@
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache():
+    """Tests roll the database back but not the per-process calendar cache."""
+    from yimen.cases.calendar import clear_calendar_cache
+
+    clear_calendar_cache()
+    yield
+    clear_calendar_cache()
+
+
 @pytest.fixture
 def world(db):
     from yimen.common.testing import make_world

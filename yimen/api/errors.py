@@ -4,28 +4,42 @@ The one place where a DomainError becomes an HTTP response, and where pydantic's
 (422 in Ninja by default) become 400s that name the field in Chinese.
 """
 
+import datetime as dt
 import json
 import logging
 import re
+from contextlib import contextmanager
 
 import pydantic
 from django.conf import settings
 from django.http import Http404, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
+from ninja.responses import NinjaJSONEncoder
 
 from yimen.common.errors import DomainError
 
-from .schemas import FIELD_LABELS
+from .schemas import FIELD_CHOICES, FIELD_LABELS
 
 logger = logging.getLogger(__name__)
 
 
-class ChineseJSONRenderer(JSONRenderer):
-    """UTF-8 JSON without \\u escapes, so `curl` shows 中文 as it is."""
+class _LocalTimeEncoder(NinjaJSONEncoder):
+    """Times in the centre's own time zone (settings.TIME_ZONE, +08:00), as people read them."""
 
+    def default(self, o):
+        if isinstance(o, dt.datetime) and timezone.is_aware(o):
+            o = timezone.localtime(o)
+        return super().default(o)
+
+
+class ChineseJSONRenderer(JSONRenderer):
+    """UTF-8 JSON without \\u escapes, so `curl` shows 中文 as it is; times in local time."""
+
+    encoder_class = _LocalTimeEncoder
     json_dumps_params = {"ensure_ascii": False}
 
 
@@ -73,13 +87,24 @@ def field_path(loc) -> str:
     return path
 
 
-def field_label(path: str, context: str = "") -> str:
+def _lookup(table: dict, path: str, context: str):
     bare = re.sub(r"\[\d+\]|\(键\)", "", path)
-    names = [f"{context}.{bare}" if context else None, bare, bare.rsplit(".", 1)[-1]]
-    for name in names:
-        if name and name in FIELD_LABELS:
-            return FIELD_LABELS[name]
-    return bare or _("请求体")
+    for name in (f"{context}.{bare}" if context else None, bare, bare.rsplit(".", 1)[-1]):
+        if name and name in table:
+            return table[name]
+    return None
+
+
+def field_label(path: str, context: str = "") -> str:
+    return _lookup(FIELD_LABELS, path, context) or path or _("请求体")
+
+
+def _expected(error: dict, path: str, context: str) -> str:
+    choices = _lookup(FIELD_CHOICES, path, context)
+    if choices is not None:
+        return "、".join(f"{value}（{label}）" for value, label in choices.choices)
+    expected = str((error.get("ctx") or {}).get("expected", ""))
+    return expected.replace(" or ", ", ").replace("'", "").replace(", ", "、")
 
 
 def _reason(error: dict) -> str:
@@ -92,8 +117,6 @@ def _reason(error: dict) -> str:
     if kind in ("string_too_short", "too_short"):
         limit = ctx.get("min_length")
         return _("不能为空") if limit == 1 else _("至少需要%(n)s项") % {"n": limit}
-    if kind in ("enum", "literal_error"):
-        return _("取值无效，可选：%(v)s") % {"v": ctx.get("expected", "")}
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return _("必须是整数")
     if kind in ("decimal_parsing", "decimal_type", "float_parsing", "float_type"):
@@ -116,8 +139,6 @@ def _reason(error: dict) -> str:
         return _("应为文字")
     if kind == "string_pattern_mismatch":
         return _("格式不正确")
-    if kind == "extra_forbidden":
-        return _("不是可接受的字段")
     if kind == "json_invalid":
         return _("不是有效的 JSON")
     if kind == "value_error":
@@ -129,8 +150,14 @@ def describe(error: dict, context: str = "") -> tuple[str, str]:
     """(field, Chinese message) for one pydantic error."""
     path = field_path(error.get("loc") or ())
     label = field_label(path, context)
-    if error.get("type") == "missing":
+    kind = error.get("type")
+    if kind == "missing":
         return path, _("请填写%(label)s（%(field)s）。") % {"label": label, "field": path}
+    if kind == "extra_forbidden":
+        return path, _("不认识的字段“%(field)s”，请检查拼写（接口文档列出了可用的字段）。") % {"field": path}
+    if kind in ("enum", "literal_error"):
+        return path, _("%(label)s（%(field)s）的取值无效，可选：%(expected)s。") % {
+            "label": label, "field": path, "expected": _expected(error, path, context)}
     if not path:
         return "body", _("请求体%(reason)s。") % {"reason": _reason(error)}
     return path, _("%(label)s（%(field)s）%(reason)s。") % {"label": label, "field": path, "reason": _reason(error)}
@@ -163,6 +190,16 @@ class BodyInvalid(Exception):
         return cls(errors, context)
 
 
+@contextmanager
+def renamed_fields(names: dict[str, str]):
+    """A DomainError raised inside names a field by the service's name: give the API's name."""
+    try:
+        yield
+    except DomainError as exc:
+        exc.field = names.get(exc.field, exc.field)
+        raise
+
+
 # ---------------------------------------------------------------------------------------------
 # Handlers
 
@@ -176,6 +213,9 @@ def _on_domain_error(request, exc: DomainError):
     return json_response(exc.status, error_body(exc.code, exc.message, field=exc.field, **extra))
 
 
+_SCHEMA_PARAMS = frozenset({"q"})
+
+
 def _on_validation_error(request, exc: ValidationError):
     # Ninja's own parsing (query string, path): loc starts with the source ("query", "path", …).
     errors = []
@@ -184,6 +224,8 @@ def _on_validation_error(request, exc: ValidationError):
         loc = tuple(error.get("loc") or ())
         if loc and loc[0] in ("query", "path", "body", "form", "file", "header", "cookie"):
             loc = loc[1:]
+        if len(loc) > 1 and loc[0] in _SCHEMA_PARAMS:
+            loc = loc[1:]  # a whole query schema is one parameter (`q`); its fields are the names
         error["loc"] = loc
         errors.append(error)
     return invalid_response(errors)

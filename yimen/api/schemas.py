@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from django.db import models
 from ninja import Schema
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, PlainValidator, WithJsonSchema, field_validator, model_validator
 
 from yimen.cases.models import (
     Channel,
@@ -109,6 +109,21 @@ FIELD_LABELS = {
     "convene_joint.reason": "会商事由",
     "dispatch.reason": "派单说明",
     "convene_joint.lead_unit": "牵头单位",
+}
+
+
+# Which choices a field takes, so that "取值无效" can list the values with their Chinese names.
+FIELD_CHOICES = {
+    "channel": Channel,
+    "urgency": Urgency,
+    "risk": Risk,
+    "status": Status,
+    "domain_class": DomainClass,
+    "outcome": Outcome,
+    "satisfaction": Satisfaction,
+    "target": ReferralTarget,
+    "parties.role": PartyRole,
+    "parties.kind": PartyKind,
 }
 
 
@@ -329,7 +344,7 @@ class CaseDetailOut(CaseListItem):
     headcount: int
     tags: list[str]
     external_ref: str
-    registering_centre: CentreOut
+    registering_centre_name: str
     is_joint: bool
     outcome: str
     outcome_label: str
@@ -519,6 +534,24 @@ ACTION_SCHEMAS: dict[str, type[In]] = {
 # Filters of GET /cases (shape only; the selector applies them)
 
 
+def _date_or_time(value):
+    """"2025-03-01" → a date (the whole day); "2025-03-01T09:30[+08:00]" → a datetime."""
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    try:
+        return dt.date.fromisoformat(text) if len(text) == 10 else dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError("必须是日期或日期时间，如 2025-03-01 或 2025-03-01T09:30:00+08:00") from None
+
+
+DateOrTime = Annotated[
+    dt.date | dt.datetime,
+    PlainValidator(_date_or_time),
+    WithJsonSchema({"type": "string", "description": "日期（2025-03-01）或日期时间（2025-03-01T09:30:00+08:00）"}),
+]
+
+
 class CaseListQuery(Schema):
     status: list[Status] | None = Field(None, description="状态，可重复（status=a&status=b）或逗号分隔。" + choices_doc(Status))
     category: str | None = Field(None, max_length=40, description="类别代码（含下级类别）")
@@ -528,8 +561,8 @@ class CaseListQuery(Schema):
     overdue: bool | None = Field(None, description="true 只看已超期，false 只看未超期")
     open: bool | None = Field(None, description="true 只看在办（未办结），false 只看已结束")
     region: str | None = Field(None, pattern=r"^\d{2,15}$", description="发生地区划代码（含下级），如 449001001")
-    received_from: dt.date | dt.datetime | None = Field(None, description="受理时间起（含），日期或日期时间")
-    received_to: dt.date | dt.datetime | None = Field(None, description="受理时间止：日期为含当日；日期时间为不含该时刻")
+    received_from: DateOrTime | None = Field(None, description="受理时间起（含），日期或日期时间")
+    received_to: DateOrTime | None = Field(None, description="受理时间止：日期为含当日；日期时间为不含该时刻")
     text: str | None = Field(None, max_length=100, description="在标题、描述中查找；或完整的事项编号")
     limit: int = Field(20, ge=1, le=100, description="每页条数，默认20，最多100")
     cursor: str | None = Field(None, max_length=200, description="上一页返回的 next_cursor")

@@ -140,7 +140,8 @@ class CalendarYearForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             rows = CalendarDay.objects.filter(date__year=self.instance.year)
-            self.initial["schedule"] = "\n".join(f"{r.date:%Y-%m-%d} {'班' if r.is_workday else '休'} {r.note}".rstrip() for r in rows)
+            lines = (f"{r.date:%Y-%m-%d} {'班' if r.is_workday else '休'} {r.note}".rstrip() for r in rows)
+            self.initial["schedule"] = "\n".join(lines)
 
     def clean(self):
         data = super().clean()
@@ -213,7 +214,9 @@ class CalendarYearAdmin(_CalendarWarningsMixin, admin.ModelAdmin):
 class DeadlineAdmin(_CalendarWarningsMixin, admin.ModelAdmin):
     """Read-only: deadlines move only through the services (open, close, extend, recompute)."""
 
-    list_display = ("case", "step", "assignment", "starts_at", "limit", "due", "remaining", "state", "warned_at", "overdue_at")
+    list_display = (
+        "case", "step", "assignment", "starts_at", "limit", "due", "remaining", "state", "warned_at", "overdue_at",
+    )
     list_filter = ("state", "step", "provisional", "unit", "escalate_when_overdue")
     search_fields = ("case__number", "case__title")
     list_select_related = ("case", "assignment__case", "assignment__unit")

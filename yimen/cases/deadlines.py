@@ -214,7 +214,9 @@ def open_deadline(
     (SIGN, UNIT_HANDLE) or the supervision order (SUPERVISION_ANSWER).
     """
     if policy is None and (amount is None or unit is None):
-        policy = policy_for(step=step, region=case.region, category=case.category, urgency=case.urgency, channel=case.channel)
+        policy = policy_for(
+            step=step, region=case.region, category=case.category, urgency=case.urgency, channel=case.channel
+        )
     amount = amount if amount is not None else getattr(policy, "amount", None)
     unit = unit or getattr(policy, "unit", None)
     if amount is None or unit is None:
@@ -298,7 +300,10 @@ def extend_deadline(*, deadline: Deadline, amount: int) -> Deadline:
         deadline.step == Step.HANDLE and _open_deadlines(deadline.case, [Step.HANDLE], None, None)
         .exclude(pk=deadline.pk).filter(overdue_at__isnull=False).exists()
     )
-    _copy_due(deadline, case=deadline.case, assignment=deadline.assignment, supervision=deadline.supervision, case_overdue=case_overdue)
+    _copy_due(
+        deadline, case=deadline.case, assignment=deadline.assignment, supervision=deadline.supervision,
+        case_overdue=case_overdue,
+    )
     return deadline
 
 
@@ -365,30 +370,47 @@ _RECOMPUTE_FIELDS = (
 
 
 def _recompute(deadlines, *, actor) -> int:
-    """Recompute in batches by primary key; only rows that changed are written.
-
-    Rows are not locked: a transition that meanwhile closes one only changes its state, which this
-    never writes, and the copies are re-derived in the database from the rows as they then are.
-    """
+    """Recompute in batches by primary key; returns how many were looked at."""
     now = timezone.now()
     warn_hours = dict(TimeLimitPolicy.objects.values_list("pk", "warn_before_hours"))
     count, last_pk = 0, 0
     while batch := list(deadlines.filter(pk__gt=last_pk).order_by("pk").values(*_RECOMPUTE_FIELDS)[:_RECOMPUTE_BATCH]):
         last_pk = batch[-1]["pk"]
         count += len(batch)
-        changed, events = [], []
-        for row in batch:
-            deadline = Deadline(**{("id" if k == "pk" else k): v for k, v in row.items()})
-            before = (deadline.due_at, deadline.provisional, deadline.warn_at, deadline.warned_at, deadline.overdue_at)
-            due = compute_due(deadline.starts_at, deadline.amount + deadline.extension, deadline.unit)
-            _apply_due(deadline, due, warn_hours.get(deadline.policy_id), now)
-            if before != (deadline.due_at, deadline.provisional, deadline.warn_at, deadline.warned_at, deadline.overdue_at):
-                changed.append(deadline)
-                events.append(_recomputed_event(deadline, before[0], before[1], actor, now))
-        Deadline.objects.bulk_update(changed, ["due_at", "provisional", "warn_at", "warned_at", "overdue_at"], batch_size=500)
-        _refresh_copies(changed)
-        CaseEvent.objects.bulk_create([e for e in events if e is not None], batch_size=500)
+        _recompute_batch(batch, warn_hours, now, actor)
     return count
+
+
+def _recompute_batch(batch: list[dict], warn_hours: dict[int, int], now: dt.datetime, actor) -> None:
+    """Write the rows that changed, one UPDATE per distinct result.
+
+    Deadlines opened the same day under the same policy come out the same, so a batch needs a few
+    UPDATEs where bulk_update would build one CASE per row. Each UPDATE is a compare-and-set on the
+    extension it was computed from and on the row still being open: a deadline extended or closed
+    meanwhile (extend_deadline locks it) keeps what that transition wrote.
+    """
+    groups: dict[tuple, list[int]] = {}
+    changed, events = [], []
+    for row in batch:
+        deadline = Deadline(**{("id" if k == "pk" else k): v for k, v in row.items()})
+        due = compute_due(deadline.starts_at, deadline.amount + deadline.extension, deadline.unit)
+        _apply_due(deadline, due, warn_hours.get(deadline.policy_id), now)
+        after = (deadline.due_at, deadline.provisional, deadline.warn_at)
+        cleared = (
+            row["warned_at"] is not None and deadline.warned_at is None,
+            row["overdue_at"] is not None and deadline.overdue_at is None,
+        )
+        if after == (row["due_at"], row["provisional"], row["warn_at"]) and not any(cleared):
+            continue
+        groups.setdefault((*after, *cleared, deadline.extension), []).append(deadline.pk)
+        changed.append(deadline)
+        events.append(_recomputed_event(deadline, row["due_at"], row["provisional"], actor, now))
+    for (due_at, provisional, warn_at, clear_warned, clear_overdue, extension), pks in groups.items():
+        values = {"due_at": due_at, "provisional": provisional, "warn_at": warn_at}
+        values.update({"warned_at": None} if clear_warned else {}, **({"overdue_at": None} if clear_overdue else {}))
+        Deadline.objects.filter(pk__in=pks, extension=extension, state=DeadlineState.OPEN).update(**values)
+    _refresh_copies(changed)
+    CaseEvent.objects.bulk_create([e for e in events if e is not None], batch_size=500)
 
 
 def _recomputed_event(deadline: Deadline, old_due: dt.datetime, old_provisional: bool, actor, now) -> CaseEvent | None:

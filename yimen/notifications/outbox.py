@@ -51,3 +51,40 @@ def outbox_enqueue(
     else:
         message.save()
     return message
+
+
+def outbox_message(
+    *,
+    kind: str,
+    subject: str,
+    now,
+    body: str = "",
+    case_id: int | None = None,
+    recipient_user_id: int | None = None,
+    recipient_unit_id: int | None = None,
+    recipient_centre_id: int | None = None,
+    payload: dict | None = None,
+    dedupe_key: str | None = None,
+) -> OutboxMessage:
+    """An unsaved message for `outbox_enqueue_many` (writers that queue thousands at once: the sweep)."""
+    return OutboxMessage(
+        kind=kind,
+        case_id=case_id,
+        recipient_user_id=recipient_user_id,
+        recipient_unit_id=recipient_unit_id,
+        recipient_centre_id=recipient_centre_id,
+        subject=str(subject)[:200],
+        body=str(body),
+        payload=payload or {},
+        dedupe_key=dedupe_key,
+        next_attempt_at=now,
+        created_at=now,
+    )
+
+
+def outbox_enqueue_many(messages: list[OutboxMessage]) -> None:
+    """Queue many messages in a few INSERTs. A message whose dedupe_key is already queued is skipped
+    by the database (ON CONFLICT DO NOTHING / INSERT OR IGNORE), so a writer that runs twice queues
+    each message once."""
+    if messages:
+        OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True, batch_size=500)

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.apps import apps as django_apps
-from django.core import checks
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -39,6 +38,8 @@ from yimen.cases.models import (
     Assignment,
     Case,
     CaseEvent,
+    CalendarDay,
+    CalendarYear,
     Category,
     Deadline,
     DeadlineState,
@@ -517,4 +518,53 @@ def test_the_calendar_check_is_silent_before_the_tables_exist(monkeypatch):
 
     monkeypatch.setattr(deadlines, "calendar_warnings", no_table)
     assert check_calendar(None) == []
-    assert isinstance(checks.Warning("x"), checks.CheckMessage)
+
+
+# ---------------------------------------------------------------------------------------------
+# The admin
+
+
+def test_the_admin_warns_about_an_unknown_year_until_it_is_entered_and_then_recomputes(place, admin_client, year_2027_unknown, time_machine):
+    time_machine.move_to(at(2026, 11, 23), tick=False)
+    case = make_case(place, received_at=at(2026, 11, 23))
+    open_deadline(case=case, step=Step.HANDLE, starts_at=case.received_at, amount=60, unit="working_days")
+
+    page = admin_client.get("/admin/cases/deadline/").content.decode()
+    assert "2027年的法定节假日安排尚未录入" in page
+    assert "2027年2月15日 24:00（暂定）" in page
+
+    response = admin_client.post(
+        "/admin/cases/calendaryear/add/",
+        {"year": "2027", "complete": "on", "note": "国办发明电〔2026〕号", "schedule": "2027-01-01 休 元旦\n2027-02-06~2027-02-14 休 春节\n2027-02-20 班 春节调休"},
+        follow=True,
+    )
+
+    assert "已按新的节假日安排重算1条期限" in response.content.decode()
+    case.refresh_from_db()
+    assert (case.due_at, case.due_provisional) == (end_of(2027, 2, 22), False)
+    assert "尚未录入" not in admin_client.get("/admin/cases/deadline/").content.decode()
+    year = CalendarYear.objects.get(year=2027)
+    assert "2027-02-20 班 春节调休" in admin_client.get(f"/admin/cases/calendaryear/{year.pk}/change/").content.decode()
+    assert '<td class="field-entries">11</td>' in admin_client.get("/admin/cases/calendaryear/").content.decode()
+
+
+def test_a_year_schedule_with_a_date_from_another_year_is_refused(admin_client):
+    response = admin_client.post("/admin/cases/calendaryear/add/", {"year": "2027", "complete": "on", "schedule": "2028-01-01 休 元旦"})
+    assert "所有日期都必须在2027年内" in response.content.decode()
+    assert not CalendarDay.objects.exists()
+
+
+def test_a_single_day_entered_in_the_admin_moves_the_deadlines_it_touches(place, default_policies, admin_client):
+    case = make_case(place, received_at=at(2025, 10, 9))
+    open_deadline(case=case, step=Step.HANDLE, starts_at=case.received_at, amount=1, unit="working_days")
+    admin_client.post("/admin/cases/calendarday/add/", {"date": "2025-10-10", "is_workday": "", "note": "台风停工"})
+    case.refresh_from_db()
+    assert case.due_at == end_of(2025, 10, 11)  # the make-up Saturday
+
+
+def test_deadlines_are_read_only_in_the_admin(place, admin_client):
+    case = make_case(place)
+    deadline = open_deadline(case=case, step=Step.HANDLE, starts_at=case.received_at, amount=1, unit="working_days")
+    assert admin_client.get(f"/admin/cases/deadline/{deadline.pk}/change/").status_code == 200
+    assert admin_client.get("/admin/cases/deadline/add/").status_code == 403
+    assert admin_client.post(f"/admin/cases/deadline/{deadline.pk}/change/", {"due_at": "2030-01-01"}).status_code == 403

@@ -1,0 +1,223 @@
+"""POST /cases/{number}/actions/{action}: each action's body schema and the service it calls.
+
+Each adapter loads what the body names (units, category) and calls ONE service in
+yimen.cases.transitions; the service decides whether the move is allowed.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from yimen.cases import transitions as t
+from yimen.cases.rules import MOVES, Action
+from yimen.common.errors import NotFound
+
+from . import schemas as s
+from .parsing import category_by_code, unit_by_id, units_by_id
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    action: str
+    schema: type[s.In]
+    call: Callable  # (actor, case, body) -> None
+
+
+def _v(choice) -> str:
+    return choice.value if choice is not None else ""
+
+
+def _triage(actor, case, b: s.TriageIn):
+    t.case_triage(
+        actor=actor, case=case, category=category_by_code(b.category), urgency=_v(b.urgency), risk=_v(b.risk),
+        domain_class=_v(b.domain_class), risk_reason=b.risk_reason,
+    )
+
+
+def _dispatch(actor, case, b: s.DispatchIn):
+    t.case_dispatch(
+        actor=actor, case=case, lead_unit=unit_by_id(b.lead_unit, field="lead_unit"),
+        assist_units=units_by_id(b.assist_units, field="assist_units"), tasks=dict(b.tasks), reason=b.reason,
+    )
+
+
+def _convene_joint(actor, case, b: s.ConveneJointIn):
+    t.case_convene_joint(
+        actor=actor, case=case, lead_unit=unit_by_id(b.lead_unit, field="lead_unit"),
+        units=units_by_id(b.units, field="units"), reason=b.reason, tasks=dict(b.tasks),
+    )
+
+
+def _extension_decide(approve: bool):
+    def call(actor, case, b):
+        t.extension_decide(actor=actor, case=case, approve=approve, reason=b.reason, extension_id=b.extension_id)
+
+    return call
+
+
+_CALLS: dict[str, Callable] = {
+    Action.TRIAGE: _triage,
+    Action.DISPATCH: _dispatch,
+    Action.ACCEPT: lambda actor, case, b: t.assignment_accept(actor=actor, case=case, assignment_id=b.assignment_id),
+    Action.RETURN: lambda actor, case, b: t.assignment_return(
+        actor=actor, case=case, reason=b.reason, assignment_id=b.assignment_id
+    ),
+    Action.RECORD_PROGRESS: lambda actor, case, b: t.case_record_progress(
+        actor=actor, case=case, note=b.note, kind=b.kind, details=b.details
+    ),
+    Action.RESOLVE: lambda actor, case, b: t.case_resolve(actor=actor, case=case, outcome=b.outcome.value, result=b.result),
+    Action.RESOLVE_ON_SPOT: lambda actor, case, b: t.case_resolve_on_spot(
+        actor=actor, case=case, outcome=b.outcome.value, result=b.result
+    ),
+    Action.FOLLOW_UP: lambda actor, case, b: t.case_follow_up(
+        actor=actor, case=case, satisfaction=b.satisfaction.value, comment=b.comment, method=b.method
+    ),
+    Action.ARCHIVE: lambda actor, case, b: t.case_archive(actor=actor, case=case, note=b.note),
+    Action.ESCALATE: lambda actor, case, b: t.case_escalate(actor=actor, case=case, reason=b.reason),
+    Action.REQUEST_EXTENSION: lambda actor, case, b: t.extension_request(
+        actor=actor, case=case, amount=b.amount, reason=b.reason, assignment_id=b.assignment_id
+    ),
+    Action.APPROVE_EXTENSION: _extension_decide(True),
+    Action.REFUSE_EXTENSION: _extension_decide(False),
+    Action.SUPERVISE: lambda actor, case, b: t.supervision_issue(
+        actor=actor, case=case, content=b.content, unit=unit_by_id(b.unit, field="unit")
+    ),
+    Action.ANSWER_SUPERVISION: lambda actor, case, b: t.supervision_answer(
+        actor=actor, case=case, answer=b.answer, order_id=b.order_id
+    ),
+    Action.CONVENE_JOINT: _convene_joint,
+    Action.REFER_OUT: lambda actor, case, b: t.case_refer_out(actor=actor, case=case, target=b.target.value, reason=b.reason),
+    Action.NOT_ACCEPT: lambda actor, case, b: t.case_not_accept(
+        actor=actor, case=case, reason=b.reason, where_to_go=b.where_to_go
+    ),
+    Action.WITHDRAW: lambda actor, case, b: t.case_withdraw(actor=actor, case=case, reason=b.reason),
+    Action.REOPEN: lambda actor, case, b: t.case_reopen(actor=actor, case=case, reason=b.reason),
+}
+
+ACTIONS: dict[str, ActionSpec] = {
+    str(action): ActionSpec(str(action), s.ACTION_SCHEMAS[action], _CALLS[action]) for action in Action
+}
+assert set(ACTIONS) == set(MOVES), "every move in rules.MOVES needs a body schema and an adapter"
+
+
+def action_spec(name: str) -> ActionSpec:
+    spec = ACTIONS.get(name)
+    if spec is None:
+        valid = "、".join(f"{a.value}（{a.label}）" for a in Action)
+        raise NotFound(
+            _("未知的操作“%(name)s”。可用的操作：%(valid)s。") % {"name": name, "valid": valid},
+            code="unknown_action", field="action", valid_actions=list(ACTIONS),
+        )
+    return spec
+
+
+# ---------------------------------------------------------------------------------------------
+# OpenAPI: the one endpoint documents every action's body
+
+
+def _actions_for(schema) -> list[Action]:
+    return [a for a in Action if s.ACTION_SCHEMAS[a] is schema]
+
+
+def body_components() -> dict:
+    """JSON schemas of the bodies the doors parse themselves, for components.schemas."""
+    components = {}
+    for schema in dict.fromkeys([*s.ACTION_SCHEMAS.values(), s.CaseIn, s.RevealIn]):
+        js = schema.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(js.pop("$defs", {}))
+        if _actions_for(schema):
+            js["title"] = "、".join(f"{a.value}（{a.label}）" for a in _actions_for(schema))
+        components[schema.__name__] = js
+    return components
+
+
+def _fields(schema) -> str:
+    parts = []
+    for name, info in schema.model_fields.items():
+        parts.append(f"`{name}`" + ("" if info.is_required() else "?"))
+    return ", ".join(parts) or "—"
+
+
+def actions_description() -> str:
+    from yimen.accounts.models import Role
+    from yimen.cases.models import Status
+
+    lines = [
+        "对事项执行一步操作（闭环中的一步）。请求体按操作不同而不同，见下表与请求体的 oneOf；字段后带 ? 为可选。",
+        "成功时返回更新后的事项详情（与 GET /cases/{number} 相同）。",
+        "",
+        "| 操作 action | 名称 | 可执行角色 | 可从哪些状态执行 | 字段 |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for action in Action:
+        move = MOVES[action]
+        roles = "、".join(str(Role(r).label) for r in sorted(move.roles))
+        sources = "、".join(str(Status(x).label) for x in sorted(move.sources))
+        lines.append(f"| `{action.value}` | {action.label} | {roles} | {sources} | {_fields(s.ACTION_SCHEMAS[action])} |")
+    return "\n".join(lines)
+
+
+def actions_openapi() -> dict:
+    schemas = list(dict.fromkeys(s.ACTION_SCHEMAS.values()))
+    return {
+        "description": actions_description(),
+        "parameters": [
+            {"in": "path", "name": "number", "required": True, "schema": {"type": "string"}, "description": "事项编号"},
+            {
+                "in": "path", "name": "action", "required": True,
+                "schema": {"type": "string", "enum": [a.value for a in Action]},
+                "description": "；".join(f"{a.value}={a.label}" for a in Action),
+            },
+            _idempotency_parameter(),
+        ],
+        "requestBody": {
+            "required": False,
+            "content": {
+                "application/json": {
+                    "schema": {"oneOf": [{"$ref": f"#/components/schemas/{x.__name__}"} for x in schemas]}
+                }
+            },
+        },
+    }
+
+
+def _idempotency_parameter() -> dict:
+    return {
+        "in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string", "maxLength": 100},
+        "description": "可选。重试同一请求时带上相同的键：只执行一次，重试返回第一次的结果。",
+    }
+
+
+def register_openapi() -> dict:
+    return {
+        "parameters": [_idempotency_parameter()],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/CaseIn"}},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["payload"],
+                        "properties": {
+                            "payload": {"type": "string", "description": "与 application/json 相同内容（CaseIn）的 JSON 文本"},
+                            "attachments": {
+                                "type": "array", "items": {"type": "string", "format": "binary"},
+                                "description": "附件，可多个；单个文件上限见 YIMEN_MAX_ATTACHMENT_BYTES（超出返回413）",
+                            },
+                        },
+                    }
+                },
+            },
+        },
+    }
+
+
+def reveal_openapi() -> dict:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RevealIn"}}},
+        },
+    }

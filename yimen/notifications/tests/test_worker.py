@@ -1,0 +1,77 @@
+import io
+import os
+import signal
+import threading
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django_tasks_db.models import DBTaskResult
+
+from yimen.cases.models import Deadline, DeadlineState, Step
+from yimen.common.management.commands.worker import WorkerLoop, enqueue_sweep
+from yimen.notifications.models import OutboxMessage, OutboxStatus
+
+
+def test_worker_once_runs_a_sweep_and_a_delivery_and_exits_cleanly(world):
+    case = world.register()
+    limit = Deadline.objects.get(case=case, step=Step.HANDLE, state=DeadlineState.OPEN)
+    out = io.StringIO()
+
+    with time_machine.travel(limit.warn_at, tick=False):
+        call_command("worker", "--once", stdout=out)  # returning (no SystemExit) is exit status 0
+
+    assert "warned=1" in out.getvalue() and "delivered=" in out.getvalue()
+    assert OutboxMessage.objects.filter(kind="deadline_warned", status=OutboxStatus.SENT).count() == 1
+    assert not OutboxMessage.objects.exclude(status=OutboxStatus.SENT).exists()
+
+
+def test_the_yimen_entry_point_runs_worker_once(world):
+    from yimen.cli import main
+
+    assert main(["worker", "--once"]) == 0
+
+
+def test_a_sweep_is_not_queued_twice_while_one_waits(db):
+    assert enqueue_sweep(interval=60) is True
+    assert enqueue_sweep(interval=60) is False
+
+    assert DBTaskResult.objects.filter(task_path="yimen.cases.tasks.deadline_sweep_task").count() == 1
+
+
+def test_a_queued_sweep_task_runs_on_the_database_worker(world):
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    case = world.register()
+    limit = Deadline.objects.get(case=case, step=Step.HANDLE, state=DeadlineState.OPEN)
+    with time_machine.travel(limit.due_at, tick=False):
+        enqueue_sweep(interval=60)
+        Worker(queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False,
+               max_tasks=None, worker_id="test", excluded_queue_names=[]).run()
+
+    task = DBTaskResult.objects.get()
+    assert task.status == "SUCCESSFUL", task.traceback
+    assert task.return_value["overdue"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_loop_stops_cleanly_when_asked(world):
+    loop = WorkerLoop(sweep_interval=0.2, delivery_interval=0.1, poll_interval=0.1, queue_names=["default"],
+                      run_tasks=True, worker_id="loop-test")
+    threading.Timer(1.5, loop.request_stop).start()
+
+    assert loop.run() == 0
+
+    sweeps = DBTaskResult.objects.filter(task_path="yimen.cases.tasks.deadline_sweep_task")
+    assert sweeps.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_exits_0_on_sigterm(world):
+    # The command installs its handlers in the main thread; a timer delivers SIGTERM to us.
+    threading.Timer(1.0, os.kill, args=(os.getpid(), signal.SIGTERM)).start()
+    before = signal.getsignal(signal.SIGTERM)
+
+    call_command("worker", "--interval=0.3", "--delivery-interval=0.1", "--poll-interval=0.1", stdout=io.StringIO())
+
+    assert signal.getsignal(signal.SIGTERM) is before  # handlers restored

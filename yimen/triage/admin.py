@@ -1,0 +1,121 @@
+from django.contrib import admin
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from yimen.triage import config, legal
+from yimen.triage.models import (
+    CategoryLexiconTerm,
+    CategoryProfile,
+    GradeRule,
+    SignalRule,
+    Statute,
+    StatuteArticle,
+    SuggestionRecord,
+    TriageModelVersion,
+    TriageSetting,
+    UnitRule,
+)
+
+
+class _RuleAdmin(admin.ModelAdmin):
+    """Rule edits take effect in this process on commit; other processes within the config TTL."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(config.invalidate)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        transaction.on_commit(config.invalidate)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        transaction.on_commit(config.invalidate)
+
+
+@admin.register(CategoryProfile)
+class CategoryProfileAdmin(_RuleAdmin):
+    list_display = ("code", "label", "domain", "urgency", "enabled", "sort_order")
+    list_editable = ("enabled", "sort_order")
+    search_fields = ("code", "label")
+
+
+@admin.register(CategoryLexiconTerm)
+class CategoryLexiconTermAdmin(_RuleAdmin):
+    list_display = ("term", "category_code", "weight", "enabled", "updated_at")
+    list_editable = ("weight", "enabled")
+    list_filter = ("category_code", "enabled")
+    search_fields = ("term",)
+
+
+@admin.register(SignalRule)
+class SignalRuleAdmin(_RuleAdmin):
+    list_display = ("name", "label", "kind", "weight", "enabled", "sort_order")
+    list_editable = ("weight", "enabled")
+    list_filter = ("kind", "enabled")
+    search_fields = ("name", "label")
+
+
+@admin.register(GradeRule)
+class GradeRuleAdmin(_RuleAdmin):
+    list_display = ("target", "value", "priority", "reason", "enabled")
+    list_editable = ("priority", "enabled")
+    list_filter = ("target", "enabled")
+
+
+@admin.register(UnitRule)
+class UnitRuleAdmin(_RuleAdmin):
+    list_display = ("priority", "lead_unit", "reason", "enabled")
+    list_editable = ("enabled",)
+    search_fields = ("lead_unit", "reason")
+
+
+@admin.register(TriageSetting)
+class TriageSettingAdmin(_RuleAdmin):
+    list_display = ("key", "updated_at")
+
+
+@admin.register(TriageModelVersion)
+class TriageModelVersionAdmin(admin.ModelAdmin):
+    list_display = ("version", "features", "n_samples", "is_active", "created_at")
+    readonly_fields = ("version", "path", "features", "n_samples", "labels", "metrics", "source", "created_at")
+    actions = ["activate"]
+
+    @admin.action(description=_("设为当前使用的模型"))
+    def activate(self, request, queryset):
+        from yimen.triage.training import model_activate
+
+        row = queryset.order_by("-created_at").first()
+        if row is not None:
+            model_activate(version=row.version)
+            self.message_user(request, _("已启用模型 %(v)s") % {"v": row.version})
+
+
+class StatuteArticleInline(admin.TabularInline):
+    model = StatuteArticle
+    extra = 0
+    fields = ("label", "number", "chapter", "text")
+
+
+@admin.register(Statute)
+class StatuteAdmin(admin.ModelAdmin):
+    list_display = ("title", "kind", "region_code", "effective_date", "is_active", "imported_at")
+    list_filter = ("kind", "is_active")
+    search_fields = ("title",)
+    inlines = [StatuteArticleInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(legal.invalidate)
+
+
+@admin.register(SuggestionRecord)
+class SuggestionRecordAdmin(admin.ModelAdmin):
+    list_display = ("case_ref", "suggested_category", "final_category", "category_accepted", "decided_by_ref", "decided_at")
+    list_filter = ("category_accepted", "all_accepted", "final_category")
+    search_fields = ("case_ref",)
+    date_hierarchy = "decided_at"
+
+    def has_change_permission(self, request, obj=None):
+        # Decisions are a record of what happened; corrections go through record_decision().
+        return False

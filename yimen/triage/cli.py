@@ -1,0 +1,343 @@
+"""`yimen triage …`: suggest, train, predict, evaluate, and rule/statute housekeeping.
+
+The project's `yimen` console command dispatches `yimen triage ARGS` to `main(ARGS)`; the Django
+management command `triage` does the same. Messages for people are Chinese; JSON goes to stdout,
+progress bars and messages to stderr, so output can be piped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from yimen.triage.ledger import LedgerError
+from yimen.triage.statutes import StatuteFormatError
+from yimen.triage.textmodel import TrainingDataError
+
+EXIT_OK, EXIT_USAGE, EXIT_DATA = 0, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's default exits from inside the library
+        raise _UsageError(message)
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _progress(total: int | None, desc: str, quiet: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="条", file=sys.stderr, disable=quiet, dynamic_ncols=True, mininterval=0.5)
+
+
+def _ensure_django() -> None:
+    from django.apps import apps
+    from django.conf import settings
+
+    if settings.configured and apps.ready:
+        return
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yimen.settings")
+    django.setup()
+
+
+def _try_django() -> bool:
+    try:
+        _ensure_django()
+        return True
+    except Exception:  # noqa: BLE001 - the pure commands work without a project database
+        return False
+
+
+def _print_json(data: Any, out) -> None:
+    out.write(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    out.write("\n")
+
+
+# -- commands -------------------------------------------------------------------------------------
+
+
+def cmd_suggest(args, out, err) -> int:
+    from yimen.triage.engine import suggest
+    from yimen.triage.guidance import build_guide
+
+    text = args.text
+    if text == "-":
+        text = sys.stdin.read()
+    if not text.strip():
+        err.write("请提供事项内容\n")
+        return EXIT_USAGE
+    s = suggest(text, level=args.level, party_ids=args.party or (), with_legal=not args.no_legal)
+    data = s.as_dict()
+    if args.guide:
+        from yimen.triage.config import get_config
+
+        data["guidance"] = build_guide(s, config=get_config(), use_llm=args.llm).as_dict()
+    _print_json(data, out)
+    return EXIT_OK
+
+
+def cmd_train(args, out, err) -> int:
+    from yimen.triage.training import load_pairs, model_train, model_train_from_database
+
+    if args.from_db:
+        _ensure_django()
+        n_steps = None
+        with _progress(n_steps, "训练", args.quiet) as bar:
+            result = model_train_from_database(
+                out_dir=args.out, features=args.features, folds=args.folds, activate=not args.no_activate, progress=bar.update
+            )
+    else:
+        if not (args.data and args.text_column and args.label_column):
+            raise _UsageError("train 需要 --data、--text-column 和 --label-column（或使用 --from-db）")
+        _try_django()
+        texts, labels, skipped = load_pairs(args.data, args.text_column, args.label_column)
+        if skipped:
+            err.write(f"跳过 {skipped} 行（内容或类别为空）\n")
+        n_feats = 2 if args.features == "auto" else 1
+        with _progress(n_feats * args.folds + 1, "交叉验证与训练", args.quiet) as bar:
+            result = model_train(
+                texts=texts,
+                labels=labels,
+                out_dir=args.out,
+                features=args.features,
+                folds=args.folds,
+                activate=not args.no_activate,
+                source=str(Path(args.data).name),
+                progress=bar.update,
+            )
+    meta = result.model.meta
+    for feat, report in result.reports.items():
+        err.write(report.as_text(f"== 特征：{feat} ==") + "\n")
+    _print_json(
+        {
+            "version": meta["version"],
+            "path": str(result.path),
+            "features": meta["features"],
+            "n_samples": meta["n_samples"],
+            "metrics": meta["metrics"],
+            "activated": not args.no_activate,
+        },
+        out,
+    )
+    return EXIT_OK
+
+
+def cmd_predict(args, out, err) -> int:
+    from yimen.triage import classify
+    from yimen.triage.config import get_config
+    from yimen.triage.ledger import read_ledger, write_ledger
+    from yimen.triage.normalize import normalize_text
+
+    ledger = read_ledger(args.data, required=(args.text_column,))
+    if not args.lexicon_only and not args.model:
+        _try_django()
+    model = None
+    if not args.lexicon_only:
+        model = classify.load_model(args.model) if args.model else classify.active_model()
+    config = get_config()
+    texts = ledger.column(args.text_column)
+    pred_col, label_col, conf_col = args.predicted_column, f"{args.predicted_column}_label", "confidence"
+    with _progress(len(texts), "预测", args.quiet) as bar:
+        for row, text in zip(ledger.rows, texts):
+            if text:
+                c = classify.classify(normalize_text(text).lower(), config, model=model)
+                row[pred_col], row[label_col], row[conf_col] = c.code, c.top[0].label, round(c.top[0].confidence, 4)
+            else:
+                row[pred_col], row[label_col], row[conf_col] = "", "", ""
+            bar.update(1)
+    columns = [c for c in ledger.columns if c not in (pred_col, label_col, conf_col)] + [pred_col, label_col, conf_col]
+    source = f"模型 {model.version}" if model else "词库"
+    if args.out:
+        write_ledger(args.out, columns, ledger.rows)
+        err.write(f"已写入 {args.out}（{len(ledger.rows)} 行，依据：{source}）\n")
+    else:
+        import csv
+
+        w = csv.writer(out)
+        w.writerow(columns)
+        for r in ledger.rows:
+            w.writerow(["" if r.get(c) is None else r.get(c) for c in columns])
+    return EXIT_OK
+
+
+def cmd_evaluate(args, out, err) -> int:
+    from yimen.triage.normalize import normalize_text
+    from yimen.triage.textmodel import FEATURES, cross_validate
+    from yimen.triage.training import lexicon_report, load_pairs
+
+    texts, labels, skipped = load_pairs(args.data, args.text_column, args.label_column)
+    if skipped:
+        err.write(f"跳过 {skipped} 行（内容或类别为空）\n")
+    norm = [normalize_text(t).lower() for t in texts]
+    reports: dict[str, Any] = {}
+    feats = FEATURES if args.features == "auto" else (() if args.features == "lexicon" else (args.features,))
+    if args.features in ("auto", "lexicon"):
+        lex = lexicon_report(texts, labels)
+        if lex is None:
+            err.write("类别名称与类别树对不上，跳过词库评估\n")
+        else:
+            reports["lexicon"] = lex
+            err.write(lex.as_text("== 词库（无需训练）==") + "\n")
+    with _progress(len(feats) * args.folds, "交叉验证", args.quiet) as bar:
+        for feat in feats:
+            report, _, _ = cross_validate(norm, labels, features=feat, folds=args.folds, progress=bar.update)
+            reports[feat] = report
+            err.write(report.as_text(f"== 学习模型：{feat} ==") + "\n")
+    _print_json({name: r.as_dict() for name, r in reports.items()}, out)
+    return EXIT_OK
+
+
+def cmd_import_statutes(args, out, err) -> int:
+    from yimen.triage.statutes import statute_import
+
+    _ensure_django()
+    results = []
+    for f in args.files:
+        statute = statute_import(path=f, kind=args.kind, region_code=args.region or "")
+        n = statute.articles.count()
+        err.write(f"已导入《{statute.title}》{n} 条\n")
+        results.append({"title": statute.title, "articles": n})
+    _print_json(results, out)
+    return EXIT_OK
+
+
+def cmd_load_defaults(args, out, err) -> int:
+    from yimen.triage.rules_db import load_defaults
+
+    _ensure_django()
+    _print_json(load_defaults(replace=args.replace), out)
+    return EXIT_OK
+
+
+def cmd_build_index(args, out, err) -> int:
+    from yimen.triage import legal
+
+    _try_django()
+    with _progress(None, "分词建索引", args.quiet) as bar:
+
+        def progress(it, total):
+            bar.total = total
+            for x in it:
+                bar.update(1)
+                yield x
+
+        path = legal.national_db_path()
+        index = legal.build_index(progress=progress, db_path=path) if path else legal.get_index()
+    _print_json({"articles": len(index), "terms": len(index.vocab)}, out)
+    return EXIT_OK
+
+
+def cmd_accuracy(args, out, err) -> int:
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from yimen.triage.learning import suggestion_accuracy
+
+    _ensure_django()
+
+    def parse(d: str | None):
+        if not d:
+            return None
+        return timezone.make_aware(datetime.fromisoformat(d))
+
+    _print_json(suggestion_accuracy(since=parse(args.since), until=parse(args.until)).as_dict(), out)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="yimen triage", description="智能研判：分类、分级、派单建议与法律依据")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-q", "--quiet", action="store_true", help="不显示进度条")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+    add = lambda name, **kw: sub.add_parser(name, parents=[common], **kw)  # noqa: E731
+
+    s = add("suggest", help="对一条事项给出研判建议（JSON）")
+    s.add_argument("text", help="事项内容；“-”表示从标准输入读取")
+    s.add_argument("--level", choices=["city", "county", "township", "village", "grid"], help="受理层级")
+    s.add_argument("--party", action="append", help="当事人身份证号或手机号，可重复")
+    s.add_argument("--no-legal", action="store_true", help="不检索法律依据")
+    s.add_argument("--guide", action="store_true", help="附带处置指引")
+    s.add_argument("--llm", action="store_true", default=None, help="处置指引使用大模型（需配置环境变量）")
+    s.set_defaults(func=cmd_suggest)
+
+    t = add("train", help="用台账文件或数据库中的研判记录训练分类模型")
+    t.add_argument("--data", help="CSV 或 XLSX 文件")
+    t.add_argument("--text-column")
+    t.add_argument("--label-column")
+    t.add_argument("--out", help="模型保存目录（默认 var/triage/models）")
+    t.add_argument("--features", choices=["auto", "char", "jieba"], default="auto")
+    t.add_argument("--folds", type=int, default=5)
+    t.add_argument("--no-activate", action="store_true", help="只保存，不设为当前模型")
+    t.add_argument("--from-db", action="store_true", help="用调度员的研判决定训练")
+    t.set_defaults(func=cmd_train)
+
+    pr = add("predict", help="为台账文件的每一行预测类别")
+    pr.add_argument("--data", required=True)
+    pr.add_argument("--text-column", required=True)
+    pr.add_argument("--model", help="模型目录（默认使用当前模型，没有则用词库）")
+    pr.add_argument("--out", help="输出文件（.csv 或 .xlsx）；不给则输出 CSV 到标准输出")
+    pr.add_argument("--predicted-column", default="predicted")
+    pr.add_argument("--lexicon-only", action="store_true")
+    pr.set_defaults(func=cmd_predict)
+
+    e = add("evaluate", help="k 折交叉验证评估（macro-F1 及自助法置信区间）")
+    e.add_argument("--data", required=True)
+    e.add_argument("--text-column", required=True)
+    e.add_argument("--label-column", required=True)
+    e.add_argument("--folds", type=int, default=5)
+    e.add_argument("--features", choices=["auto", "char", "jieba", "lexicon"], default="auto")
+    e.set_defaults(func=cmd_evaluate)
+
+    i = add("import-statutes", help="导入“第X条 …”格式的法规、地方性法规文件")
+    i.add_argument("files", nargs="+")
+    i.add_argument("--kind", default="regulation", choices=["law", "regulation", "local", "rule", "interpretation", "policy"])
+    i.add_argument("--region", help="适用地区代码")
+    i.set_defaults(func=cmd_import_statutes)
+
+    ld = add("load-defaults", help="把默认类别、词库和规则写入数据库供管理员编辑")
+    ld.add_argument("--replace", action="store_true", help="清除已有编辑，恢复默认")
+    ld.set_defaults(func=cmd_load_defaults)
+
+    b = add("build-index", help="预先建立全国法律条文检索索引（首次约需数秒）")
+    b.set_defaults(func=cmd_build_index)
+
+    a = add("accuracy", help="研判建议与最终决定的一致率")
+    a.add_argument("--since", help="起始日期 YYYY-MM-DD")
+    a.add_argument("--until", help="截止日期 YYYY-MM-DD")
+    a.set_defaults(func=cmd_accuracy)
+    return p
+
+
+def main(argv: Sequence[str] | None = None, *, stdout=None, stderr=None) -> int:
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        if not getattr(args, "command", None):
+            out.write(parser.format_help())
+            return EXIT_USAGE
+        return args.func(args, out, err)
+    except _UsageError as exc:
+        err.write(f"参数错误：{exc}\n")
+        return EXIT_USAGE
+    except (LedgerError, TrainingDataError, StatuteFormatError) as exc:
+        err.write(f"错误：{exc}\n")
+        return EXIT_DATA
+    except ValueError as exc:
+        err.write(f"错误：{exc}\n")
+        return EXIT_DATA
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

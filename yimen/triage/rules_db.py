@@ -1,0 +1,174 @@
+"""The rule tables ⇄ `TriageConfig`: build the config from rows, and load the default files into rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Max
+
+from yimen.triage.config import Conditions, TriageConfig, default_config, invalidate
+from yimen.triage.models import CategoryLexiconTerm, CategoryProfile, GradeRule, SignalRule, TriageSetting, UnitRule
+
+_RULE_MODELS = (CategoryProfile, CategoryLexiconTerm, SignalRule, GradeRule, UnitRule, TriageSetting)
+
+
+def rules_stamp() -> tuple:
+    """Row count and latest change per rule table; equal stamps mean an unchanged config."""
+    out = []
+    for model in _RULE_MODELS:
+        agg = model.objects.aggregate(n=Count("pk"), latest=Max("updated_at"))
+        out.append((agg["n"], agg["latest"].isoformat() if agg["latest"] else ""))
+    return tuple(out)
+
+
+def stamp_has_rows(stamp: tuple) -> bool:
+    return any(n for n, _ in stamp)
+
+
+def config_from_db() -> TriageConfig:
+    """The config from the tables; a table left empty keeps the default files' section."""
+    base = default_config().as_data()
+    data: dict[str, Any] = {k: dict(v) for k, v in base.items()}
+
+    profiles = list(CategoryProfile.objects.filter(enabled=True))
+    terms = list(CategoryLexiconTerm.objects.filter(enabled=True).values_list("category_code", "term", "weight"))
+    if profiles or terms:
+        by_code = {c["code"]: dict(c) for c in base["categories"]["categories"]}
+        if profiles:
+            by_code = {
+                p.code: {
+                    "code": p.code,
+                    "label": p.label,
+                    "domain": p.domain,
+                    "urgency": p.urgency,
+                    "legal_query": p.legal_query,
+                    "preferred_laws": p.preferred_laws,
+                    "approach": p.approach,
+                    "steps": p.steps,
+                    "terms": {},
+                }
+                for p in profiles
+            }
+        if CategoryLexiconTerm.objects.exists():
+            for c in by_code.values():
+                c["terms"] = {}
+            for code, term, weight in terms:
+                if code in by_code:
+                    by_code[code]["terms"][term] = weight
+        data["categories"] = {"categories": list(by_code.values())}
+
+    signals = list(SignalRule.objects.filter(enabled=True))
+    if SignalRule.objects.exists():
+        data["signals"] = {
+            "signals": [
+                {
+                    "name": s.name,
+                    "label": s.label,
+                    "kind": s.kind,
+                    "weight": s.weight,
+                    "all": s.patterns,
+                    "exclude": s.exclude,
+                    "tiers": s.tiers,
+                    "min_age": s.min_age,
+                    "max_age": s.max_age,
+                    "explanation": s.explanation,
+                }
+                for s in signals
+            ]
+        }
+    if GradeRule.objects.exists():
+        data["grades"]["rules"] = [
+            {"target": r.target, "value": r.value, "priority": r.priority, "reason": r.reason, **r.conditions}
+            for r in GradeRule.objects.filter(enabled=True)
+        ]
+    if UnitRule.objects.exists():
+        data["units"]["rules"] = [
+            {"priority": r.priority, "lead": r.lead_unit, "assist": r.assisting_units, "reason": r.reason, **r.conditions}
+            for r in UnitRule.objects.filter(enabled=True)
+        ]
+    settings_rows = dict(TriageSetting.objects.values_list("key", "value"))
+    for key, section, field in (
+        ("grade_labels", "grades", "labels"),
+        ("grade_defaults", "grades", "default"),
+        ("level_names", "units", "level_names"),
+        ("units", "units", "units"),
+    ):
+        if key in settings_rows:
+            data[section][field] = settings_rows[key]
+    config = TriageConfig.from_data(data["categories"], data["signals"], data["grades"], data["units"], source="db")
+    return config
+
+
+def load_defaults(*, replace: bool = False, config: TriageConfig | None = None) -> dict[str, int]:
+    """Write the default data files into the rule tables (idempotent); `replace` wipes edits first.
+
+    Returns the number of rows written per table.
+    """
+    config = config or default_config()
+    data = config.as_data()
+    counts: dict[str, int] = {}
+    with transaction.atomic():
+        if replace:
+            for model in _RULE_MODELS:
+                model.objects.all().delete()
+        for i, c in enumerate(data["categories"]["categories"]):
+            CategoryProfile.objects.update_or_create(
+                code=c["code"],
+                defaults={k: c[k] for k in ("label", "domain", "urgency", "legal_query", "preferred_laws", "approach", "steps")}
+                | {"sort_order": i},
+            )
+            for term, weight in c["terms"].items():
+                CategoryLexiconTerm.objects.get_or_create(category_code=c["code"], term=term, defaults={"weight": weight})
+        counts["categories"] = len(data["categories"]["categories"])
+        counts["terms"] = CategoryLexiconTerm.objects.count()
+        for i, s in enumerate(data["signals"]["signals"]):
+            SignalRule.objects.update_or_create(
+                name=s["name"],
+                defaults={
+                    "label": s["label"],
+                    "kind": s["kind"],
+                    "weight": s["weight"],
+                    "patterns": s.get("all", []),
+                    "exclude": s.get("exclude", []),
+                    "tiers": s.get("tiers", []),
+                    "min_age": s.get("min_age"),
+                    "max_age": s.get("max_age"),
+                    "explanation": s.get("explanation", ""),
+                    "sort_order": i,
+                },
+            )
+        counts["signals"] = SignalRule.objects.count()
+        if replace or not GradeRule.objects.exists():
+            GradeRule.objects.bulk_create(
+                GradeRule(
+                    target=r["target"],
+                    value=r["value"],
+                    priority=r["priority"],
+                    reason=r["reason"],
+                    conditions=Conditions.from_dict(r).as_dict(),
+                )
+                for r in data["grades"]["rules"]
+            )
+        counts["grade_rules"] = GradeRule.objects.count()
+        if replace or not UnitRule.objects.exists():
+            UnitRule.objects.bulk_create(
+                UnitRule(
+                    priority=r["priority"],
+                    lead_unit=r["lead"],
+                    assisting_units=r["assist"],
+                    reason=r["reason"],
+                    conditions=Conditions.from_dict(r).as_dict(),
+                )
+                for r in data["units"]["rules"]
+            )
+        counts["unit_rules"] = UnitRule.objects.count()
+        for key, value in (
+            ("grade_labels", data["grades"]["labels"]),
+            ("grade_defaults", data["grades"]["default"]),
+            ("level_names", data["units"]["level_names"]),
+            ("units", data["units"]["units"]),
+        ):
+            TriageSetting.objects.get_or_create(key=key, defaults={"value": value})
+        transaction.on_commit(invalidate)
+    return counts
