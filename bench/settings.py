@@ -5,6 +5,7 @@ with, and the marker that says which data set the bench database holds. None of 
 """
 
 import os
+import warnings
 
 import dj_database_url
 
@@ -24,3 +25,6 @@ ROOT_URLCONF = "bench.urls"
 
 # Production logging minus the noise: a warning per request would skew the timings.
 LOGGING = {**LOGGING, "root": {**LOGGING["root"], "level": "WARNING"}}
+
+# The bench serves no static files; whitenoise's warning that var/static/ is missing is noise here.
+warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)

@@ -6,8 +6,10 @@ yimen.cases.transitions; the service decides whether the move is allowed.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Annotated
 
 from django.utils.translation import gettext as _
+from pydantic import WithJsonSchema
 
 from yimen.cases import transitions as t
 from yimen.cases.rules import MOVES, Action
@@ -152,8 +154,8 @@ def actions_description() -> str:
     ]
     for action in Action:
         move = MOVES[action]
-        roles = "、".join(str(Role(r).label) for r in sorted(move.roles))
-        sources = "、".join(str(Status(x).label) for x in sorted(move.sources))
+        roles = "、".join(str(r.label) for r in Role if r in move.roles)
+        sources = "、".join(str(x.label) for x in Status if x in move.sources)
         lines.append(f"| `{action.value}` | {action.label} | {roles} | {sources} | {_fields(s.ACTION_SCHEMAS[action])} |")
     return "\n".join(lines)
 
@@ -162,15 +164,7 @@ def actions_openapi() -> dict:
     schemas = list(dict.fromkeys(s.ACTION_SCHEMAS.values()))
     return {
         "description": actions_description(),
-        "parameters": [
-            {"in": "path", "name": "number", "required": True, "schema": {"type": "string"}, "description": "事项编号"},
-            {
-                "in": "path", "name": "action", "required": True,
-                "schema": {"type": "string", "enum": [a.value for a in Action]},
-                "description": "；".join(f"{a.value}={a.label}" for a in Action),
-            },
-            _idempotency_parameter(),
-        ],
+        "parameters": [_idempotency_parameter()],  # appended to the path parameters
         "requestBody": {
             "required": False,
             "content": {
@@ -180,6 +174,17 @@ def actions_openapi() -> dict:
             },
         },
     }
+
+
+# The `action` path parameter: documented as an enum, but checked by action_spec, so that an
+# unknown action answers 404 unknown_action with the list of valid ones, not a generic 400.
+ActionName = Annotated[
+    str,
+    WithJsonSchema({
+        "type": "string", "enum": [a.value for a in Action],
+        "description": "；".join(f"{a.value}={a.label}" for a in Action),
+    }),
+]
 
 
 def _idempotency_parameter() -> dict:

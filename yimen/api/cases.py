@@ -4,24 +4,36 @@ Doors only: authorise and load through a selector, parse the input, call ONE ser
 """
 
 import datetime as dt
+from typing import Annotated
 
 from django.utils import timezone
 from ninja import Query, Router
+from pydantic import WithJsonSchema
 
 from yimen.cases.intake import case_register
 from yimen.cases.privacy import party_reveal
-from yimen.cases.selectors import CaseFilters, case_get, case_list_for_user
+from yimen.cases.selectors import CaseFilters, case_get, case_list_for_user, dispatch_candidates
 
 from . import presenters
-from .actions import action_spec, actions_openapi, register_openapi, reveal_openapi
+from .actions import ActionName, action_spec, actions_openapi, register_openapi, reveal_openapi
 from .errors import renamed_fields
 from .idempotency import run_once
 from .pagination import keyset_page
 from .parsing import REGISTER_FIELDS, case_input, json_body
-from .schemas import CaseCreatedOut, CaseDetailOut, CaseListOut, CaseListQuery, ErrorOut, RevealIn, RevealOut
+from .schemas import (
+    CaseCreatedOut,
+    CaseDetailOut,
+    CaseListOut,
+    CaseListQuery,
+    DispatchCandidateOut,
+    ErrorOut,
+    RevealIn,
+    RevealOut,
+)
 
 router = Router(tags=["事项"])
 
+CaseNumber = Annotated[str, WithJsonSchema({"type": "string", "description": "事项编号，如 449001001-2025-000001"})]
 _ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
 
 
@@ -57,7 +69,7 @@ def case_list(request, q: Query[CaseListQuery]):
 
 
 @router.get("/{number}", response={200: CaseDetailOut, **_ERRORS}, url_name="case_detail", summary="事项详情")
-def case_detail(request, number: str):
+def case_detail(request, number: CaseNumber):
     return presenters.case_detail(case_get(user=request.auth, number=number), request.auth)
 
 
@@ -65,7 +77,7 @@ def case_detail(request, number: str):
     "/{number}/actions/{action}", response={200: CaseDetailOut, **_ERRORS}, openapi_extra=actions_openapi(),
     summary="执行操作（研判、派单、签收、退单、办结、回访、归档、提级、延期、督办……）",
 )
-def case_act(request, number: str, action: str):
+def case_act(request, number: CaseNumber, action: ActionName):
     def change():
         spec = action_spec(action)
         case = case_get(user=request.auth, number=number)
@@ -76,12 +88,22 @@ def case_act(request, number: str, action: str):
     return run_once(request, change)
 
 
+@router.get("/{number}/units", response={200: list[DispatchCandidateOut], **_ERRORS}, summary="可派单位（含职责清单建议）")
+def case_units(request, number: CaseNumber):
+    case = case_get(user=request.auth, number=number)
+    return [
+        {"id": c["unit"].pk, "name": c["unit"].name, "kind": c["unit"].kind, "kind_label": c["unit"].get_kind_display(),
+         "region_code": c["unit"].region.code, "part": c["part"], "duty": c["duty"]}
+        for c in dispatch_candidates(case=case)
+    ]
+
+
 @router.post(
     "/{number}/parties/{party_id}/reveal", response={200: RevealOut, **_ERRORS}, openapi_extra=reveal_openapi(),
     summary="查看当事人完整证件号码和电话（留痕）",
     description="每次查看都记入个人信息查看记录。不支持 Idempotency-Key：每次调用都是一次新的查看，结果也不会被保存。",
 )
-def case_party_reveal(request, number: str, party_id: int):
+def case_party_reveal(request, number: CaseNumber, party_id: Annotated[int, WithJsonSchema({"type": "integer", "description": "当事人编号（详情中 parties[].id）"})]):
     case = case_get(user=request.auth, number=number)
     body = json_body(request, RevealIn, context="reveal")
     party = party_reveal(actor=request.auth, case=case, party_id=party_id, purpose=body.purpose)

@@ -4,20 +4,15 @@ Reads only what the selectors loaded (no query per row); `now` is taken once per
 "due in / overdue by" text on a page is counted from the same moment.
 """
 
-from django.db.models import Prefetch, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 
 from yimen.cases import deadlines as limits
 from yimen.cases.models import (
     AssignmentStatus,
-    Deadline,
-    DeadlineState,
-    Extension,
     LimitUnit,
     Outcome,
     Status,
-    SupervisionOrder,
 )
 from yimen.cases.rules import Action
 from yimen.cases.transitions import allowed_actions
@@ -82,24 +77,8 @@ def case_created(case) -> dict:
     }
 
 
-def load_detail_extras(case) -> None:
-    """What case_get does not prefetch yet: open deadlines, extensions, supervision orders.
-
-    Three queries whatever the size of the matter. (Proposed to move into selectors.case_get.)
-    """
-    prefetch_related_objects(
-        [case],
-        Prefetch("deadlines", queryset=Deadline.objects.filter(state=DeadlineState.OPEN).order_by("due_at", "id"),
-                 to_attr="open_deadlines"),
-        Prefetch("extensions", queryset=Extension.objects.order_by("requested_at", "id"), to_attr="all_extensions"),
-        Prefetch("supervision_orders", queryset=SupervisionOrder.objects.select_related("unit").order_by("issued_at", "id"),
-                 to_attr="all_supervision_orders"),
-    )
-
-
 def case_detail(case, user) -> dict:
-    """The whole matter for `user`: case_get's prefetches plus load_detail_extras (called here)."""
-    load_detail_extras(case)
+    """The whole matter for `user`, from what selectors.case_get prefetched."""
     now = timezone.now()
     assignments = list(case.assignments.all())
     data = case_item(case, now)

@@ -10,8 +10,9 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from django.db import models
+from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import ConfigDict, Field, PlainValidator, WithJsonSchema, field_validator, model_validator
+from pydantic import ConfigDict, Field, PlainValidator, WithJsonSchema, field_validator
 
 from yimen.cases.models import (
     Channel,
@@ -372,6 +373,16 @@ class RevealIn(In):
     purpose: str = Field(max_length=200, description="查看用途（记入个人信息查看记录）")
 
 
+class DispatchCandidateOut(Schema):
+    id: int
+    name: str
+    kind: str
+    kind_label: str
+    region_code: str
+    part: str = Field("", description="职责清单建议：lead 牵头 / assist 协办 / 空")
+    duty: str = ""
+
+
 class RevealOut(Schema):
     party_id: int
     name: str
@@ -379,10 +390,19 @@ class RevealOut(Schema):
     phone: str
 
 
+class FieldErrorOut(Schema):
+    field: str
+    message: str
+
+
 class ErrorOut(Schema):
     code: str = Field(description="稳定的机器可读代码，如 invalid、forbidden_role、invalid_transition")
     message: str = Field(description="中文说明")
-    field: str | None = Field(None, description="出错的字段")
+    field: str | None = Field(None, description="出错的字段，如 parties[0].id_number")
+    errors: list[FieldErrorOut] | None = Field(None, description="400 时：全部有误的字段")
+    current_status: str | None = Field(None, description="409 invalid_transition 时：事项当前状态")
+    current_status_label: str | None = None
+    valid_actions: list[str] | None = Field(None, description="404 unknown_action 时：全部可用的操作")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -405,10 +425,13 @@ class TriageIn(In):
     risk_reason: str = _text("风险研判理由", required=False)
 
 
-def _tasks_within(tasks: dict[int, str], units: set[int]) -> None:
+def _tasks_within(tasks: dict[int, str], units: set) -> dict[int, str]:
+    """Tasks are keyed by unit id; every key must be one of the units being sent (fields are
+    validated in order, so the units are known when tasks is checked)."""
     strays = sorted(set(tasks) - units)
     if strays:
-        raise ValueError(f"各单位任务中的单位 {strays} 不在本次派出的单位之中")
+        raise ValueError(_("单位编号%(ids)s不在本次派出的单位之中") % {"ids": "、".join(str(i) for i in strays)})
+    return tasks
 
 
 class DispatchIn(In):
@@ -419,10 +442,10 @@ class DispatchIn(In):
     )
     reason: str = _text("派单说明", required=False)
 
-    @model_validator(mode="after")
-    def _tasks_for_dispatched_units(self):
-        _tasks_within(self.tasks, {self.lead_unit, *self.assist_units})
-        return self
+    @field_validator("tasks")
+    @classmethod
+    def _tasks_for_dispatched_units(cls, tasks, info):
+        return _tasks_within(tasks, {info.data.get("lead_unit"), *info.data.get("assist_units", ())})
 
 
 class AcceptIn(In):
@@ -491,10 +514,10 @@ class ConveneJointIn(In):
     reason: str = _text("会商事由")
     tasks: dict[int, Annotated[str, Field(max_length=300)]] = Field(default_factory=dict, description="各单位的任务")
 
-    @model_validator(mode="after")
-    def _tasks_for_convened_units(self):
-        _tasks_within(self.tasks, {self.lead_unit, *self.units})
-        return self
+    @field_validator("tasks")
+    @classmethod
+    def _tasks_for_convened_units(cls, tasks, info):
+        return _tasks_within(tasks, {info.data.get("lead_unit"), *info.data.get("units", ())})
 
 
 class ReferOutIn(In):
@@ -542,7 +565,7 @@ def _date_or_time(value):
     try:
         return dt.date.fromisoformat(text) if len(text) == 10 else dt.datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError("必须是日期或日期时间，如 2025-03-01 或 2025-03-01T09:30:00+08:00") from None
+        raise ValueError(_("必须是日期或日期时间，如 2025-03-01 或 2025-03-01T09:30:00+08:00")) from None
 
 
 DateOrTime = Annotated[

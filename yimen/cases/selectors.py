@@ -8,7 +8,16 @@ from django.db.models import Prefetch, Q, QuerySet
 from yimen.accounts.scopes import unit_ids_for, visible_cases_q
 from yimen.common.errors import NotFound
 
-from .models import Assignment, Case, CaseEvent, OPEN_STATUSES
+from .models import (
+    OPEN_STATUSES,
+    Assignment,
+    Case,
+    CaseEvent,
+    Deadline,
+    DeadlineState,
+    Extension,
+    SupervisionOrder,
+)
 
 
 def case_visible_qs(user) -> QuerySet:
@@ -26,6 +35,11 @@ def case_get(*, user, number: str) -> Case:
             "tags",
             Prefetch("assignments", queryset=Assignment.objects.select_related("unit").order_by("dispatched_at", "id")),
             Prefetch("events", queryset=CaseEvent.objects.order_by("created_at", "id")),
+            Prefetch("deadlines", queryset=Deadline.objects.filter(state=DeadlineState.OPEN).order_by("due_at", "id"),
+                     to_attr="open_deadlines"),
+            Prefetch("extensions", queryset=Extension.objects.order_by("requested_at", "id"), to_attr="all_extensions"),
+            Prefetch("supervision_orders", queryset=SupervisionOrder.objects.select_related("unit").order_by("issued_at", "id"),
+                     to_attr="all_supervision_orders"),
         )
         .filter(number=number)
         .first()
@@ -88,3 +102,23 @@ def assignment_inbox(*, user, statuses=("pending", "accepted")) -> QuerySet:
         .select_related("case", "case__category", "unit")
         .order_by("due_at", "id")
     )
+
+
+def dispatch_candidates(*, case: Case) -> list[dict]:
+    """Units the owning centre may dispatch `case` to, those named by the responsibility list
+    (职责清单) for its category at the centre's level first, each with its part and duty."""
+    from yimen.regions.selectors import dispatchable_units
+
+    from .models import Responsibility
+
+    centre = case.owning_centre
+    duties = {}
+    if case.category_id:
+        for row in Responsibility.objects.filter(category_id__in=case.category.lineage_ids(), level=centre.region.level):
+            duties.setdefault(row.unit_kind, row)
+    candidates = []
+    for unit in dispatchable_units(centre):
+        duty = duties.get(unit.kind)
+        candidates.append({"unit": unit, "part": duty.part if duty else "", "duty": duty.duty if duty else ""})
+    candidates.sort(key=lambda c: (c["part"] != "lead", c["part"] != "assist"))
+    return candidates

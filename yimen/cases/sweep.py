@@ -31,6 +31,7 @@ deadline claimed but not acted on.
 import logging
 from dataclasses import asdict, dataclass
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -60,8 +61,12 @@ SYSTEM_LABEL = "系统"
 BATCH = 2000
 # Passes c) and d) call services row by row; bound them so one sweep stays short. The rest waits
 # for the next sweep (the backlog only exists after a long outage or a large import).
-ESCALATION_LIMIT = 500
+ESCALATION_LIMIT = 100
 FOLLOW_UP_LIMIT = 200
+# Pass d) is a repair for imports, and finding what lacks a follow-up limit means an anti-join over
+# every resolved matter (~0.4 s at a million matters): run it at most this often (per cache).
+FOLLOW_UP_REPAIR_SECONDS = 3600
+_FOLLOW_UP_GATE = "yimen:sweep:follow-up-repair"
 
 # Steps whose limit belongs to a unit (the message goes to the unit), and the auto action for each
 # step when its policy says escalate_when_overdue. Steps not listed are only marked.
@@ -90,14 +95,21 @@ class _LostRace(Exception):
     """A claim changed fewer rows than were locked: roll the batch back and read again."""
 
 
-def deadline_sweep(*, now=None) -> SweepResult:
-    """Run the four passes once. Idempotent: a second run at the same moment does nothing."""
+def deadline_sweep(*, now=None, follow_ups: bool | None = None) -> SweepResult:
+    """Run the passes once. Idempotent: a second run at the same moment does nothing.
+
+    `follow_ups`: run pass d) (True), skip it (False), or run it when it has not run for
+    FOLLOW_UP_REPAIR_SECONDS (None). The gate is a `cache.add`, an atomic set-if-absent: with a
+    shared cache (Redis) one worker in the cluster runs it per period, with the default local-memory
+    cache each process does.
+    """
     now = now or timezone.now()
     result = SweepResult()
     _batched_pass(_warn_candidates(now), {"warned_at": now}, _WarnWriter(now, result))
     _batched_pass(_overdue_candidates(now), {"overdue_at": now}, _OverdueWriter(now, result))
     _escalation_pass(now, result)
-    _follow_up_pass(now, result)
+    if follow_ups or (follow_ups is None and cache.add(_FOLLOW_UP_GATE, now.isoformat(), FOLLOW_UP_REPAIR_SECONDS)):
+        _follow_up_pass(now, result)
     logger.info("deadline sweep: %s", " ".join(f"{k}={v}" for k, v in result.as_dict().items()))
     return result
 
@@ -107,17 +119,20 @@ def deadline_sweep(*, now=None) -> SweepResult:
 
 
 def _warn_candidates(now):
-    # Served by the partial index deadline_to_warn (state='open' AND warned_at IS NULL).
-    return Deadline.objects.filter(state=DeadlineState.OPEN, warned_at__isnull=True, warn_at__lte=now)
+    # Served by the partial index deadline_to_warn (state='open' AND warned_at IS NULL). Ordered by
+    # the indexed column so that, with the LIMIT, PostgreSQL walks the index and stops at `now`
+    # whatever its (correlated, poor) row estimate; without it, it chose a scan of every deadline.
+    return Deadline.objects.filter(state=DeadlineState.OPEN, warned_at__isnull=True, warn_at__lte=now).order_by("warn_at")
 
 
 def _overdue_candidates(now):
     # Served by the partial index deadline_to_overdue (state='open' AND overdue_at IS NULL).
-    return Deadline.objects.filter(state=DeadlineState.OPEN, overdue_at__isnull=True, due_at__lte=now)
+    return Deadline.objects.filter(state=DeadlineState.OPEN, overdue_at__isnull=True, due_at__lte=now).order_by("due_at")
 
 
 def _batched_pass(candidates, mark: dict, writer) -> None:
     skipped: set[int] = set()  # rows whose matter was busy: not read again in this sweep
+    races = 0
     while True:
         try:
             with transaction.atomic():
@@ -125,7 +140,12 @@ def _batched_pass(candidates, mark: dict, writer) -> None:
                 if claimed:
                     writer.write(claimed, cases)
         except _LostRace:
-            logger.warning("deadline sweep: a claim raced with another writer; retrying the batch")
+            # Cannot happen with row locks (PostgreSQL) or serialised writers (SQLite in IMMEDIATE
+            # mode); if the database gives neither, give up for this sweep rather than spin.
+            races += 1
+            logger.warning("deadline sweep: a claim raced with another writer (%d); batch rolled back", races)
+            if races >= 3:
+                return
             continue
         if read < BATCH:
             return

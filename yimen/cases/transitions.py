@@ -22,7 +22,8 @@ from yimen.accounts.models import Role
 from yimen.accounts.scopes import can_see_case, roles_over_case, sees_everything, unit_ids_for
 from yimen.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from yimen.notifications.outbox import outbox_enqueue
-from yimen.regions.models import Centre, Stationing, Unit
+from yimen.regions.models import Centre, Unit
+from yimen.regions.selectors import dispatchable_units
 
 from . import deadlines
 from .models import (
@@ -197,13 +198,12 @@ def _restart_case_limit(ctx: _Context) -> None:
 
 
 def _check_units(ctx: _Context, units: list[Unit]) -> None:
-    """A centre dispatches to units in its own region and below, or to units stationed in it."""
     owning = ctx.case.owning_centre
-    stationed = set(Stationing.objects.filter(centre=owning).values_list("unit_id", flat=True))
+    reachable = set(dispatchable_units(owning).filter(pk__in=[u.pk for u in units]).values_list("pk", flat=True))
     for unit in units:
         if not unit.active:
             raise InvalidInput(_("单位“%(unit)s”已停用。") % {"unit": unit.name}, field="units")
-        if not (unit.region.code.startswith(owning.region.code) or unit.pk in stationed):
+        if unit.pk not in reachable:
             raise InvalidInput(
                 _("单位“%(unit)s”不在%(centre)s的派单范围内。") % {"unit": unit.name, "centre": owning.name}, field="units"
             )

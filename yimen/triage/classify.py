@@ -62,11 +62,23 @@ class _Lexicon:
     __slots__ = ("pattern", "index")
 
     def __init__(self, config: TriageConfig) -> None:
-        index: dict[str, list[tuple[str, float]]] = {}
+        own: dict[str, dict[str, float]] = {}
         for cat in config.categories:
             for term, weight in cat.terms.items():
                 if term:
-                    index.setdefault(term, []).append((cat.code, weight))
+                    own.setdefault(term, {})[cat.code] = weight
+        # The longest term wins at each position, so a term also credits every category whose own
+        # (shorter) term it contains: "保险公司" (traffic) still counts "保险" for finance.
+        index: dict[str, list[tuple[str, float]]] = {}
+        for term, cats in own.items():
+            credit = dict(cats)
+            n = len(term)
+            for size in range(1, n):
+                for i in range(n - size + 1):
+                    for code, weight in own.get(term[i : i + size], {}).items():
+                        if weight > credit.get(code, 0.0):
+                            credit[code] = weight
+            index[term] = list(credit.items())
         self.index = index
         terms = sorted(index, key=len, reverse=True)
         self.pattern = re.compile("|".join(re.escape(t) for t in terms)) if terms else None

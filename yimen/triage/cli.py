@@ -172,7 +172,7 @@ def cmd_predict(args, out, err) -> int:
 def cmd_evaluate(args, out, err) -> int:
     from yimen.triage.normalize import normalize_text
     from yimen.triage.textmodel import FEATURES, cross_validate
-    from yimen.triage.training import lexicon_report, load_pairs
+    from yimen.triage.training import combined_report, lexicon_report, load_pairs
 
     texts, labels, skipped = load_pairs(args.data, args.text_column, args.label_column)
     if skipped:
@@ -189,9 +189,14 @@ def cmd_evaluate(args, out, err) -> int:
             err.write(lex.as_text("== 词库（无需训练）==") + "\n")
     with _progress(len(feats) * args.folds, "交叉验证", args.quiet) as bar:
         for feat in feats:
-            report, _, _ = cross_validate(norm, labels, features=feat, folds=args.folds, progress=bar.update)
+            report, _, proba = cross_validate(norm, labels, features=feat, folds=args.folds, progress=bar.update)
             reports[feat] = report
             err.write(report.as_text(f"== 学习模型：{feat} ==") + "\n")
+            if "lexicon" in reports:
+                both = combined_report(texts, labels, proba, features=feat, folds=report.folds)
+                if both is not None:
+                    reports[f"lexicon+{feat}"] = both
+                    err.write(both.as_text(f"== 词库+学习模型：{feat} ==") + "\n")
     _print_json({name: r.as_dict() for name, r in reports.items()}, out)
     return EXIT_OK
 

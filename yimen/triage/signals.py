@@ -26,7 +26,7 @@ _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 # A number phrase followed by a currency word. `w`/`k` are the colloquial 万/千 ("5w", "8k").
 _MONEY = re.compile(
     rf"(?P<pre>[¥$]|人民币|rmb)?\s*"
-    rf"(?<![\d.,])(?P<num>{_NUM_START}{_NUM_BODY})"
+    rf"(?<![\d.])(?<!\d,)(?P<num>{_NUM_START}{_NUM_BODY})"
     rf"(?:\s*(?P<wk>[wk])(?![a-z]))?"
     rf"\s*(?P<unit>元|块钱|块|圆|美元|港币|毛钱)?",
     re.IGNORECASE,
@@ -36,10 +36,10 @@ _NOT_MONEY_AFTER = re.compile(
     r"^(?:人|名|户|个|位|家|平|亩|公|米|千米|斤|吨|字|次|辆|台|套|件|头|只|株|棵|方|立方|册|份|条|张|多人|余人|多户|余户|余名|多名|步|粒|瓶|箱|袋|年|天|岁|小时|分钟|里|km|m|kg)"
 )
 _BARE_MONEY_BEFORE = re.compile(
-    r"(?:欠|借|还|赔|付|给|要|差|少|拿|转|退|收|花|损失|价值|共计|合计|总共|一共|工资|工钱|押金|定金|费用|款|租|费|价)"
+    r"(?:欠|借|还|赔|付|给|要|差|少|拿|转|退|收|花|损失|价值|共计|合计|总共|一共|工资|工钱|押金|定金|费用|款|租|费|价|大概|大约|约|差不多)"
     r"(?:了|我|他|她|我们|他们|你|款)?\s*$"
 )
-_BARE_MONEY_AFTER = re.compile(r"^(?:$|[\s,，。.;；!！?？、)）]|的|了|没|还|都|也|呢|啊)")
+_BARE_MONEY_AFTER = re.compile(r"^(?:$|[\s,，。.;；!！?？、)）]|的|了|没|还|都|也|呢|啊|不|一直)")
 
 # Counting people: "34名工人", "42户", "二十多个农民工", "上百名业主".
 _PEOPLE_NOUNS = (
@@ -51,6 +51,8 @@ _HEADCOUNT = re.compile(
     rf"(?P<mw>名|位|户|人|个|家)(?P<noun>{_PEOPLE_NOUNS})?"
 )
 _HEADCOUNT_NOT = re.compile(r"^(?:民|次|份|数|口|之|们|际|事|员|格|生|身|情|性|工费|力)")
+# "兄妹四人" counts a family, not a crowd.
+_FAMILY_BEFORE = re.compile(r"(?:兄妹|兄弟|姐妹|姐弟|夫妻|母子|父子|母女|父女|一家|全家|家里|家中|我们家|祖孙|婆媳)$")
 _HEADCOUNT_SPECIAL = {"上百": 100, "上千": 1000, "数十": 20, "数百": 200, "几十": 20, "几百": 200}
 
 _AGE = re.compile(rf"(?<![\d.])(?P<num>\d{{1,3}}|[一二两三四五六七八九十]+)(?P<approx>多|来)?(?:周)?岁")
@@ -134,6 +136,8 @@ def extract_headcounts(text: str) -> list[HeadCount]:
         if mw in ("个", "家") and not noun:
             continue
         if mw == "人" and noun == "人":
+            continue
+        if _FAMILY_BEFORE.search(text[max(0, m.start() - 3) : m.start()]):
             continue
         if num in _HEADCOUNT_SPECIAL:
             value, approx = float(_HEADCOUNT_SPECIAL[num]), True

@@ -91,8 +91,9 @@ class EvaluationReport:
         if title:
             lines.append(title)
         lo, hi = self.macro_f1_ci
+        how = f"{self.folds} 折交叉验证" if self.folds else "无需训练"
         lines.append(
-            f"样本 {self.n_samples} 条，{self.folds} 折交叉验证，特征 {self.features}：准确率 {self.accuracy:.3f}，"
+            f"样本 {self.n_samples} 条，{how}，特征 {self.features}：准确率 {self.accuracy:.3f}，"
             f"macro-F1 {self.macro_f1:.3f}（95% 自助法区间 {lo:.3f}–{hi:.3f}）"
         )
         lines.append(f"{'类别':<12}{'精确率':>8}{'召回率':>8}{'F1':>8}{'样本':>6}")
@@ -241,6 +242,10 @@ class TextModel:
         self._classes = [str(c) for c in clf.classes_]
         # Labels from a ledger may be Chinese names; `label_codes` maps them onto category codes.
         self._codes = [meta.get("label_codes", {}).get(c, c) for c in self._classes]
+        self._analyze = vec.build_analyzer()
+        self._vocab = vec.vocabulary_
+        self._idf = vec.idf_.astype(np.float64)
+        self._sublinear = bool(vec.sublinear_tf)
 
     @property
     def version(self) -> str:
@@ -262,9 +267,33 @@ class TextModel:
         z /= z.sum(axis=1, keepdims=True)
         return z
 
+    def _proba_fast(self, text: str) -> np.ndarray:
+        """One text without building a sparse matrix: the same TF-IDF (l2) and softmax, ~10× faster."""
+        counts: dict[int, int] = {}
+        vocab = self._vocab
+        for feat in self._analyze(text):
+            j = vocab.get(feat)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+        if not counts:
+            z = self._intercept.astype(np.float64)
+        else:
+            idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+            if self._sublinear:
+                tf = 1.0 + np.log(tf)
+            w = tf * self._idf[idx]
+            w /= np.sqrt((w * w).sum())
+            z = w @ self._coef[idx] + self._intercept
+        if z.shape[0] == 1:
+            p1 = 1.0 / (1.0 + np.exp(-z[0]))
+            return np.array([1 - p1, p1])
+        z = np.exp(z - z.max())
+        return z / z.sum()
+
     def predict_proba_one(self, text: str) -> dict[str, float]:
         """Probabilities keyed by category code (or by the ledger's label when it has no code)."""
-        row = self._proba([text])[0]
+        row = self._proba_fast(text)
         out: dict[str, float] = {}
         for code, p in zip(self._codes, row):
             out[code] = out.get(code, 0.0) + float(p)

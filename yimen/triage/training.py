@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -67,9 +66,8 @@ def model_train(
     )
     root = Path(out_dir) if out_dir else paths.models_dir()
     path = model.save(root / model.version)
-    registered = False
+    registered = _register(model, path, activate=activate)
     if activate:
-        registered = _register(model, path, activate=True)
         if not registered:
             (root / "CURRENT").write_text(model.version, encoding="utf-8")
         classify.forget_models()
@@ -138,15 +136,6 @@ def lexicon_predict(texts: Sequence[str], config: TriageConfig | None = None) ->
     return out
 
 
-def combined_predict(texts: Sequence[str], model: TextModel, config: TriageConfig | None = None, weight: float | None = None):
-    config = config or get_config()
-    out = []
-    for t in texts:
-        c = classify.classify(normalize_text(t).lower(), config, model=model, model_weight=weight)
-        out.append((c.code, c.top[0].confidence))
-    return out
-
-
 def lexicon_report(texts: Sequence[str], labels: Sequence[str], config: TriageConfig | None = None) -> EvaluationReport | None:
     """The lexicon's figures on labelled data, when the labels map onto category codes."""
     config = config or get_config()
@@ -160,5 +149,28 @@ def lexicon_report(texts: Sequence[str], labels: Sequence[str], config: TriageCo
     return report_from_predictions([code for _, code in keep], preds, features="lexicon", folds=0)
 
 
-def dump_report(report: EvaluationReport, path: Path) -> None:
-    path.write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+def combined_report(
+    texts: Sequence[str], labels: Sequence[str], oof_proba: Sequence[dict[str, float]], *, features: str, folds: int,
+    weight: float | None = None, config: TriageConfig | None = None,
+) -> EvaluationReport | None:
+    """Out-of-fold figures of the lexicon blended with the model, as `suggest()` blends them."""
+    config = config or get_config()
+    mapping = label_codes_for(labels, config)
+    if not mapping:
+        return None
+    w = classify.model_weight_setting() if weight is None else weight
+    truth, preds = [], []
+    for text, label, proba in zip(texts, labels, oof_proba):
+        if label not in mapping:
+            continue
+        lex = classify.lexicon_probabilities(classify.lexicon_scores(normalize_text(text).lower(), config)[0], config)
+        model_p: dict[str, float] = {}
+        for lab, p in proba.items():
+            code = mapping.get(lab)
+            if code:
+                model_p[code] = model_p.get(code, 0.0) + p
+        codes = set(lex) | set(model_p)
+        blend = {c: w * model_p.get(c, 0.0) + (1 - w) * lex.get(c, 0.0) for c in codes}
+        truth.append(mapping[label])
+        preds.append(max(blend, key=blend.get))
+    return report_from_predictions(truth, preds, features=f"lexicon+{features}", folds=folds)

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection, connections
 
 from yimen.cases import deadlines, sweep
@@ -32,6 +33,11 @@ MINUTE = dt.timedelta(minutes=1)
 def at_monday():
     with time_machine.travel(MONDAY, tick=False) as traveller:
         yield traveller
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()  # the follow-up repair gate lives there
 
 
 def _handle_limit(case) -> Deadline:
@@ -231,8 +237,8 @@ def test_a_resolved_matter_without_a_follow_up_limit_gets_one(world, at_monday):
     deadlines.close_deadlines(case=case, now=MONDAY, steps=[Step.HANDLE])
     Case.objects.filter(pk=case.pk).update(status=Status.RESOLVED, resolved_at=MONDAY)
 
-    result = deadline_sweep(now=MONDAY + MINUTE)
-    again = deadline_sweep(now=MONDAY + 2 * MINUTE)
+    result = deadline_sweep(now=MONDAY + MINUTE, follow_ups=True)
+    again = deadline_sweep(now=MONDAY + 2 * MINUTE, follow_ups=True)
 
     assert (result.follow_ups_opened, again.follow_ups_opened) == (1, 0)
     follow_up = Deadline.objects.get(case=case, step=Step.FOLLOW_UP, state=DeadlineState.OPEN)
@@ -243,13 +249,24 @@ def test_a_resolved_matter_without_a_follow_up_limit_gets_one(world, at_monday):
     ).count() == 1
 
 
+def test_the_follow_up_repair_runs_once_per_period_unless_asked(world, at_monday):
+    case = world.register()
+    deadlines.close_deadlines(case=case, now=MONDAY, steps=[Step.HANDLE])
+
+    deadline_sweep(now=MONDAY)  # runs the repair (nothing to do yet) and closes the gate
+    Case.objects.filter(pk=case.pk).update(status=Status.RESOLVED, resolved_at=MONDAY)
+    assert deadline_sweep(now=MONDAY + MINUTE).follow_ups_opened == 0
+    cache.clear()  # the period is over
+    assert deadline_sweep(now=MONDAY + 2 * MINUTE).follow_ups_opened == 1
+
+
 def test_a_resolved_matter_with_a_follow_up_limit_is_left_alone(world, at_monday):
     from yimen.cases import transitions
 
     case = world.in_progress()
     transitions.case_resolve(actor=world.handler, case=case, outcome="resolved", result="已支付工资")
 
-    assert deadline_sweep(now=MONDAY + MINUTE).follow_ups_opened == 0
+    assert deadline_sweep(now=MONDAY + MINUTE, follow_ups=True).follow_ups_opened == 0
     assert Deadline.objects.filter(case=case, step=Step.FOLLOW_UP).count() == 1
 
 
@@ -287,3 +304,36 @@ def test_two_sweeps_at_once_tell_each_limit_once(world, monkeypatch):
     assert CaseEvent.objects.filter(kind=EventKind.DEADLINE_OVERDUE).count() == 40
     assert OutboxMessage.objects.filter(kind="deadline_overdue", recipient_centre__isnull=False).count() == 40
     assert Case.objects.filter(overdue=True).count() == 40
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs real row locks (PostgreSQL)")
+@pytest.mark.django_db(transaction=True)
+def test_a_matter_someone_is_changing_is_left_for_the_next_sweep(world):
+    with time_machine.travel(MONDAY, tick=False):
+        busy, free = world.register(), world.register()
+    due = _handle_limit(busy).due_at
+    locked, release = threading.Event(), threading.Event()
+
+    def person_working_on_it():
+        from django.db import transaction
+
+        try:
+            with transaction.atomic():
+                Case.objects.select_for_update().get(pk=busy.pk)  # as a transition does
+                locked.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    person = threading.Thread(target=person_working_on_it)
+    person.start()
+    locked.wait(10)
+    try:
+        first = deadline_sweep(now=due + MINUTE)  # must not wait for the person
+    finally:
+        release.set()
+        person.join()
+    second = deadline_sweep(now=due + 2 * MINUTE)
+
+    assert (first.overdue, second.overdue) == (1, 1)
+    assert _events(free, EventKind.DEADLINE_OVERDUE) and _events(busy, EventKind.DEADLINE_OVERDUE)

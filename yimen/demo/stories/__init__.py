@@ -8,7 +8,7 @@ has outcome texts (what was agreed, what was done, what was explained), used whe
 
 import datetime as dt
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from . import names
 
@@ -211,4 +211,4 @@ def catalogue() -> tuple[dict[str, list[Story]], dict[str, Outcomes]]:
     return stories, outcomes
 
 
-__all__ = ["Story", "Outcomes", "Rendered", "Slots", "render", "catalogue", "money_text", "field"]
+__all__ = ["Story", "Outcomes", "Rendered", "Slots", "render", "catalogue", "money_text"]

@@ -1,6 +1,8 @@
 import datetime as dt
+import threading
 
 import pytest
+from django.db import connection, connections
 from django.test import override_settings
 from django.utils import timezone
 
@@ -205,3 +207,28 @@ def test_bulk_enqueue_skips_messages_already_queued_under_the_same_key():
     ])
 
     assert sorted(OutboxMessage.objects.values_list("dedupe_key", flat=True)) == ["warn:1:1", "warn:2:1"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs real concurrent transactions (PostgreSQL)")
+@pytest.mark.django_db(transaction=True)
+@override_settings(YIMEN_NOTIFICATION_SENDERS=RECORDING)
+def test_two_workers_delivering_at_once_send_each_message_once():
+    messages = [_queue() for _ in range(60)]
+    start = threading.Barrier(2)
+
+    def worker():
+        try:
+            start.wait()
+            while outbox_deliver(batch=7, now=NOW):
+                pass
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert sorted(pk for _, pk in SENT) == sorted(m.pk for m in messages)
+    assert OutboxMessage.objects.filter(status=OutboxStatus.SENT).count() == 60

@@ -37,6 +37,7 @@ logger = logging.getLogger("yimen.worker")
 # "is a sweep already queued? if not, queue one".
 _SWEEP_BEAT_LOCK = 0x59494D454E5357  # "YIMENSW"
 DELIVERY_BATCH = 100
+PRUNE_INTERVAL = 3600.0
 
 
 def deliver_due(*, stop: threading.Event | None = None, max_batches: int = 50) -> int:
@@ -80,6 +81,24 @@ def enqueue_sweep(*, interval: float) -> bool:
     return True
 
 
+def prune_sweep_results(*, keep: timedelta = timedelta(days=1)) -> int:
+    """Delete finished sweep task rows older than `keep`: one a minute would otherwise pile up in the
+    task table (other tasks are left to `yimen prune_db_task_results`)."""
+    from yimen.cases.tasks import deadline_sweep_task
+
+    if not _is_database_backend(deadline_sweep_task.get_backend()):
+        return 0
+    from django_tasks_db.models import DBTaskResult
+
+    from django_tasks import TaskResultStatus
+
+    deleted, _ = DBTaskResult.objects.filter(
+        task_path=deadline_sweep_task.module_path, status=TaskResultStatus.SUCCESSFUL,
+        finished_at__lt=timezone.now() - keep,
+    ).delete()
+    return deleted
+
+
 def _is_database_backend(backend) -> bool:
     from django_tasks_db.backend import DatabaseBackend
 
@@ -113,6 +132,7 @@ class WorkerLoop:
         # Workers started together should not beat together: spread the first sweep a little.
         next_sweep = time.monotonic() + random.uniform(0, min(5.0, self.sweep_interval))  # noqa: S311
         next_delivery = time.monotonic()
+        next_prune = time.monotonic() + PRUNE_INTERVAL
         logger.info("worker %s started: sweep every %ss, delivery every %ss, tasks %s", self.worker_id,
                     self.sweep_interval, self.delivery_interval, "in this process" if self._task_thread else "elsewhere")
         while not self.stopping.is_set():
@@ -123,6 +143,9 @@ class WorkerLoop:
             if time.monotonic() >= next_delivery:
                 self._guarded("outbox delivery", deliver_due, stop=self.stopping)
                 next_delivery = time.monotonic() + self.delivery_interval
+            if time.monotonic() >= next_prune:
+                self._guarded("pruning sweep results", prune_sweep_results)
+                next_prune = time.monotonic() + PRUNE_INTERVAL
             if self._task_thread is not None and not self._task_thread.is_alive():
                 logger.error("worker %s: the task thread died (%r); exiting so a supervisor restarts us",
                              self.worker_id, self._task_error)
@@ -157,7 +180,13 @@ class WorkerLoop:
 
         def target():
             try:
-                self._task_worker.run()
+                while not self.stopping.is_set():
+                    try:
+                        self._task_worker.run()  # returns once request_stop() clears `running`
+                    except Exception:  # noqa: BLE001 - a lost connection must not end the worker
+                        logger.exception("worker %s: the task loop failed; restarting it in 5 s", self.worker_id)
+                        connections.close_all()
+                        self.stopping.wait(5)
             except BaseException as exc:  # noqa: BLE001 - reported by the scheduler loop
                 self._task_error = exc
             finally:

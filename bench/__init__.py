@@ -1,0 +1,1 @@
+"""Yimen's benchmarks: `python -m bench` (what `make bench` runs). See docs/performance.md."""

@@ -1,0 +1,50 @@
+"""How the bench prints: one line per figure, a target verdict where there is a target.
+
+Everything printed is also kept, and written to bench/out/last-run.txt and last-run.json at the
+end, so docs/performance.md can be checked against the run it quotes.
+"""
+
+import json
+import sys
+import time
+from pathlib import Path
+
+OUT_DIR = Path(__file__).resolve().parent / "out"
+
+
+class Report:
+    def __init__(self):
+        self.lines: list[str] = []
+        self.figures: dict[str, dict] = {}
+        self.misses: list[str] = []
+        self.started = time.monotonic()
+
+    def say(self, text: str = "") -> None:
+        print(text, flush=True)
+        self.lines.append(text)
+
+    def section(self, title: str) -> None:
+        self.say("")
+        self.say(f"== {title}")
+
+    def figure(self, key: str, text: str, *, value=None, target: str | None = None, met: bool | None = None, **extra) -> None:
+        """Print `text`; with a target, say whether it is met ("MISSES TARGET" otherwise)."""
+        if target is not None and met is not None:
+            text += f"  [target {target}: {'met' if met else 'MISSES TARGET'}]"
+            if not met:
+                self.misses.append(key)
+        self.say(text)
+        self.figures[key] = {"text": text, "value": value, "target": target, "met": met, **extra}
+
+    def write(self, meta: dict) -> None:
+        OUT_DIR.mkdir(exist_ok=True)
+        (OUT_DIR / "last-run.txt").write_text("\n".join(self.lines) + "\n", encoding="utf-8")
+        (OUT_DIR / "last-run.json").write_text(
+            json.dumps({"meta": meta, "figures": self.figures}, ensure_ascii=False, indent=2, default=str),
+            encoding="utf-8",
+        )
+
+
+def fail(message: str) -> int:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+    return 1

@@ -1,0 +1,103 @@
+"""Starting gunicorn on the loopback for the bench, and reading its workers' memory.
+
+gunicorn serves yimen.wsgi with DJANGO_SETTINGS_MODULE=bench.settings (Yimen's settings on the bench
+database, plus /bench/insert). With --threads > 1 it runs the gthread worker, which keeps
+connections alive. The server is this process's own child, stopped with SIGTERM by its pid.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        pass
+    found = []  # kernels without the children file: scan /proc for processes whose parent is pid
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    return found
+
+
+def memory_kib(pid: int) -> dict[str, int]:
+    """VmHWM (peak resident set) and VmRSS of a process, in KiB."""
+    values = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _sep, rest = line.partition(":")
+            if key in ("VmHWM", "VmRSS"):
+                values[key] = int(rest.split()[0])
+    return values
+
+
+class Gunicorn:
+    def __init__(self, *, workers: int, threads: int, log=print):
+        self.workers, self.threads, self.log = workers, threads, log
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def command(self) -> list[str]:
+        return [
+            sys.executable, "-m", "gunicorn", "yimen.wsgi:application",
+            "--bind", f"127.0.0.1:{self.port}",
+            "--workers", str(self.workers), "--threads", str(self.threads), "--worker-class", "gthread",
+            "--keep-alive", "10", "--backlog", "256", "--log-level", "warning", "--timeout", "60",
+        ]
+
+    def __enter__(self):
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "YIMEN_DEBUG": "false"}
+        self.process = subprocess.Popen(self.command, cwd=ROOT, env=env)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}")
+            if len(self.worker_pids()) == self.workers and self._answers():
+                return self
+            time.sleep(0.2)
+        self.__exit__(None, None, None)
+        raise RuntimeError("gunicorn did not start within 60 s")
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    def worker_pids(self) -> list[int]:
+        return _children(self.process.pid) if self.process else []
+
+    def worker_memory(self) -> dict[int, dict[str, int]]:
+        return {pid: memory_kib(pid) for pid in self.worker_pids()}
+
+    def __exit__(self, *exc):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        return False

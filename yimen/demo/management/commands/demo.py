@@ -1,0 +1,51 @@
+"""yimen demo load [--matters N] [--seed S]   load the fictional 云川市 (does nothing if it is there)
+yimen demo table                            print the sign-in table
+"""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from yimen.demo.loader import DemoConflict, demo_exists, demo_load
+from yimen.demo.signin import signin_table
+
+
+class Command(BaseCommand):
+    help = "演示数据：加载虚构的云川市（综治中心、单位、人员与一年的事项），或打印演示账号表。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("action", choices=["load", "table"], help="load: 加载演示数据；table: 打印演示账号表")
+        parser.add_argument("--matters", type=int, default=2000, help="事项数量 (default 2000)")
+        parser.add_argument("--seed", type=int, default=2025, help="随机种子 (default 2025)")
+
+    def handle(self, *args, action, matters, seed, **options):
+        if action == "load":
+            self._load(matters, seed)
+        if demo_exists():
+            self.stdout.write("")
+            self.stdout.write(signin_table(settings.YIMEN_PUBLIC_BASE_URL))
+        else:
+            self.stdout.write("演示数据尚未加载：yimen demo load (the demo is not loaded yet)")
+
+    def _load(self, matters: int, seed: int) -> None:
+        if matters < 0:
+            raise CommandError("--matters 不能为负数")
+        step = max(matters // 8, 1)
+
+        def progress(done, total):
+            if done % step == 0 or done == total:
+                self.stdout.write(f"  事项 matters {done}/{total}")
+
+        if demo_exists():
+            self.stdout.write("演示数据已存在，未做改动 (the demo region exists; nothing loaded).")
+            return
+        self.stdout.write(f"正在加载演示数据 (loading the demo: {matters} matters, seed {seed}) …")
+        try:
+            report = demo_load(matters=matters, seed=seed, on_progress=progress)
+        except DemoConflict as exc:
+            raise CommandError(str(exc)) from None
+        statuses = "，".join(f"{status} {n}" for status, n in sorted(report.statuses.items()))
+        self.stdout.write(self.style.SUCCESS(
+            f"已加载 loaded: {report.regions} 个区划, {report.units} 个单位, {report.users} 个账号, "
+            f"{report.matters} 件事项 in {report.seconds:.1f}s"
+        ))
+        self.stdout.write(f"  状态 statuses: {statuses}")

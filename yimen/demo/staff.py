@@ -1,0 +1,104 @@
+"""The demo's people: one of each role at each level, with names that say where they work.
+
+Usernames follow one pattern so that a newcomer can guess them:
+  <role>_<place>                  clerk_taoyuan, dispatcher_qingxi, director_yunchuan
+  handler_<place>_<unit kind>     handler_qingxi_hrss, handler_taoyuan_police_station
+  mediator_<place>                the mediation committee of a township or village
+  handler_<township>_<village>    the village (residents') committee
+  grid_<township>_<village>_<n>   the grid worker of grid n
+  hotline_<county>                the 12345 hotline's system account
+Every account has the password DEMO_PASSWORD. It is hashed once and the hash reused: hashing two
+hundred passwords with PBKDF2 would take most of the load time.
+"""
+
+import random
+from dataclasses import dataclass, field
+
+from django.contrib.auth.hashers import make_password
+
+from yimen.accounts.models import Membership, Role, User
+from yimen.regions.models import Level, Unit, UnitKind
+
+from .geography import Geography
+from .stories.names import mobile, person_name
+
+DEMO_PASSWORD = "yimen-demo"
+ADMIN_USERNAME = "admin"
+CENTRE_ROLES = (Role.CLERK, Role.DISPATCHER, Role.SUPERVISOR, Role.DIRECTOR)
+MEDIATION_KINDS = {UnitKind.MEDIATION_COMMITTEE}
+
+
+@dataclass
+class Staff:
+    users: dict[str, User] = field(default_factory=dict)  # username -> user
+    centre: dict[tuple[str, str], User] = field(default_factory=dict)  # (region code, role) -> user
+    unit: dict[int, User] = field(default_factory=dict)  # unit id -> the person who acts for it
+    grid: dict[str, User] = field(default_factory=dict)  # grid code -> grid worker
+    hotline: dict[str, User] = field(default_factory=dict)  # county code -> 12345 account
+
+    def at(self, code: str, role: str) -> User | None:
+        """The nearest user with `role` at or above the region `code`."""
+        for n in (15, 12, 9, 6, 4):
+            if n <= len(code) and (code[:n], role) in self.centre:
+                return self.centre[(code[:n], role)]
+        return None
+
+
+def _unit_username(geo: Geography, unit: Unit) -> str:
+    place = geo.keys[unit.region.code]
+    if unit.kind in MEDIATION_KINDS:
+        return f"mediator_{place}"
+    if unit.kind == UnitKind.VILLAGE_COMMITTEE:
+        return f"handler_{place}"
+    return f"handler_{place}_{unit.kind}"
+
+
+def build_staff(geo: Geography) -> Staff:
+    """Create every demo account and its membership; returns them keyed for the matter loader."""
+    password = make_password(DEMO_PASSWORD)
+    plans: list[tuple[str, str, str, object, Unit | None, dict]] = []  # username, full name, role, region, unit, extra
+
+    def plan(username, role, region, unit=None, full_name=None, **extra):
+        rng = random.Random(username)
+        plans.append((username, full_name or person_name(rng), role, region, unit, extra))
+
+    for code, region in sorted(geo.regions.items()):
+        key = geo.keys[code]
+        if region.level in (Level.CITY, Level.COUNTY, Level.TOWNSHIP):
+            for role in CENTRE_ROLES:
+                plan(f"{role}_{key}", role, region)
+        elif region.level == Level.VILLAGE:
+            plan(f"dispatcher_{key}", Role.DISPATCHER, region)  # the village's 综治专干
+        else:
+            plan(f"grid_{key}", Role.GRID_WORKER, region)
+        if region.level == Level.COUNTY:
+            plan(f"hotline_{key}", Role.EXTERNAL, region, full_name=f"{region.name}12345热线")
+    for unit in geo.units:
+        role = Role.MEDIATOR if unit.kind in MEDIATION_KINDS else Role.HANDLER
+        plan(_unit_username(geo, unit), role, unit.region, unit)
+        if unit.kind == UnitKind.LAW_FIRM:
+            plan(f"expert_{geo.keys[unit.region.code]}", Role.EXPERT, unit.region, unit)
+
+    User.objects.bulk_create(
+        [User(username=ADMIN_USERNAME, full_name="系统管理员", password=password, is_staff=True, is_superuser=True)]
+        + [User(username=u, full_name=name, password=password, phone=mobile(random.Random("phone" + u)))
+           for u, name, *_ in plans],
+        batch_size=500,
+    )
+    users = {u.username: u for u in User.objects.filter(username__in=[ADMIN_USERNAME] + [p[0] for p in plans])}
+    Membership.objects.bulk_create(
+        [Membership(user=users[u], role=role, region=region, unit=unit) for u, _n, role, region, unit, _e in plans],
+        batch_size=500,
+    )
+    staff = Staff(users=users)
+    for username, _name, role, region, unit, _extra in plans:
+        user = users[username]
+        if unit is not None and role in (Role.HANDLER, Role.MEDIATOR):
+            staff.unit[unit.pk] = user
+        elif role == Role.GRID_WORKER:
+            staff.grid[region.code] = user
+        elif role == Role.EXTERNAL:
+            staff.hotline[region.code] = user
+        elif role in CENTRE_ROLES:
+            staff.centre[(region.code, role)] = user
+    return staff

@@ -1,0 +1,70 @@
+import numpy as np
+import pytest
+
+from yimen.triage.textmodel import (
+    TextModel,
+    TrainingDataError,
+    bootstrap_ci,
+    cross_validate,
+    label_codes_for,
+    macro_f1,
+    train,
+)
+
+TEXTS = (
+    [f"老板拖欠工资{i}个月不发，工人讨薪" for i in range(12)]
+    + [f"楼上噪音太大{i}点还在跺脚吵得睡不着" for i in range(12)]
+    + [f"邻居借了我{i}万块钱不还，欠条在我这" for i in range(12)]
+)
+LABELS = ["劳资纠纷"] * 12 + ["噪声扰民"] * 12 + ["债务纠纷"] * 12
+
+
+def test_macro_f1_of_perfect_predictions_is_one_and_of_wrong_ones_zero():
+    y = np.array([0, 1, 2, 0])
+    assert macro_f1(y, y, 3) == 1.0
+    assert macro_f1(y, np.array([1, 2, 0, 1]), 3) == 0.0
+    lo, hi = bootstrap_ci(y, y, 3, rounds=50)
+    assert lo == hi == 1.0
+
+
+def test_cross_validation_reports_per_class_figures_and_confusion():
+    report, preds, proba = cross_validate(TEXTS, LABELS, features="char", folds=3)
+    assert report.n_samples == 36 and report.folds == 3
+    assert report.macro_f1 > 0.9
+    assert report.macro_f1_ci[0] <= report.macro_f1 <= report.macro_f1_ci[1]
+    assert set(report.per_class) == set(LABELS)
+    assert sum(map(sum, report.confusion)) == 36
+    assert len(preds) == 36 and abs(sum(proba[0].values()) - 1) < 1e-6
+    assert "macro-F1" in report.as_text()
+
+
+def test_training_compares_features_and_saves_a_versioned_model(tmp_path, config):
+    model, reports = train(TEXTS, LABELS, features="auto", folds=3, label_codes=label_codes_for(LABELS, config))
+    assert set(reports) == {"char", "jieba"}
+    assert model.meta["features"] in ("char", "jieba")
+    assert model.meta["label_codes"] == {"劳资纠纷": "labour", "噪声扰民": "noise", "债务纠纷": "debt"}
+    path = model.save(tmp_path / model.version)
+    loaded = TextModel.load(path)
+    assert loaded.version == model.version
+    assert loaded.predict(["包工头不给工钱"])[0][0] == "劳资纠纷"
+    probs = loaded.predict_proba_one("楼上半夜吵")
+    assert max(probs, key=probs.get) == "noise"
+    assert abs(sum(probs.values()) - 1) < 1e-6
+
+
+def test_a_class_with_one_example_is_refused_in_chinese():
+    with pytest.raises(TrainingDataError, match="样本少于2条"):
+        train(TEXTS + ["孤例"], LABELS + ["其他类"], features="char")
+
+
+def test_labels_map_onto_category_codes_where_unambiguous(config):
+    mapping = label_codes_for(["labour", "劳资/欠薪", "物业", "交通事故纠纷", "奇怪的类"], config)
+    assert mapping == {"labour": "labour", "劳资/欠薪": "labour", "物业": "property", "交通事故纠纷": "traffic"}
+
+
+@pytest.mark.parametrize("features", ["char", "jieba"])
+def test_the_fast_single_text_path_matches_scikit_learn(features):
+    model, _ = train(TEXTS, LABELS, features=features, folds=2)
+    for text in ("老板不给工钱", "楼上吵", "完全无关的话"):
+        expected = model.pipeline.predict_proba([text])[0]
+        assert np.allclose(model._proba_fast(text), expected, atol=1e-9)
