@@ -13,7 +13,7 @@ import statistics
 from bench import checkpoint, registration
 from bench.load import Generator, combine
 from bench.report import Report
-from bench.server import Gunicorn
+from bench.server import CpuMeter, Gunicorn, database_backends
 
 WORKERS = 2
 THREADS = 4
@@ -51,13 +51,16 @@ def run(report: Report, *, requests: int, rounds: int = 2) -> None:
                                          per_thread=threads, requests=40 * CONCURRENCY, time_limit=TIME_LIMIT)
                     _check(warm, "warm-up")
                 bare_runs, api_runs = [], []
+                cpu = {"bare": [0.0, 0.0], "api": [0.0, 0.0]}  # seconds: gunicorn workers, PostgreSQL
                 for _round in range(rounds):
-                    bare_runs.append(generator.run(port=server.port, method="POST", per_thread=bare_threads,
-                                                   requests=requests, time_limit=TIME_LIMIT))
-                    _check(bare_runs[-1], "bare insert")
-                    api_runs.append(generator.run(port=server.port, method="POST", per_thread=api_threads,
+                    for name, threads, runs in (("bare", bare_threads, bare_runs), ("api", api_threads, api_runs)):
+                        workers, database = CpuMeter(server.worker_pids), CpuMeter(database_backends)
+                        workers.start(), database.start()
+                        runs.append(generator.run(port=server.port, method="POST", per_thread=threads,
                                                   requests=requests, time_limit=TIME_LIMIT))
-                    _check(api_runs[-1], "POST /api/v1/cases")
+                        cpu[name][0] += workers.stop()
+                        cpu[name][1] += database.stop()
+                        _check(runs[-1], "bare insert" if name == "bare" else "POST /api/v1/cases")
                 listing = generator.run(port=server.port, method="GET", per_thread=list_threads, requests=requests // 2,
                                         time_limit=TIME_LIMIT)
                 _check(listing, "GET /api/v1/cases")
@@ -73,6 +76,17 @@ def run(report: Report, *, requests: int, rounds: int = 2) -> None:
         f"registration over HTTP: {api_rate:,.0f} req/s (bare insert view: {bare_rate:,.0f} req/s, ratio {ratio:.0%})",
         value=round(api_rate), bare=round(bare_rate), ratio=round(ratio, 3),
         target="ratio ≥ 60%", met=ratio >= RATIO_TARGET,
+    )
+    per_request = {name: [1000 * x / (bare.ok if name == "bare" else api.ok) for x in cpu[name]] for name in cpu}
+    api_cpu, bare_cpu = sum(per_request["api"]), sum(per_request["bare"])
+    report.figure(
+        "registration_http_cpu",
+        f"  server CPU per request: registration {api_cpu:.2f} ms (Python {per_request['api'][0]:.2f} + PostgreSQL "
+        f"{per_request['api'][1]:.2f}), bare insert {bare_cpu:.2f} ms (Python {per_request['bare'][0]:.2f} + PostgreSQL "
+        f"{per_request['bare'][1]:.2f}); ratio by CPU {bare_cpu / api_cpu:.0%}",
+        value=round(api_cpu, 2), bare=round(bare_cpu, 2), api_python=round(per_request["api"][0], 2),
+        api_postgres=round(per_request["api"][1], 2), bare_python=round(per_request["bare"][0], 2),
+        bare_postgres=round(per_request["bare"][1], 2), ratio=round(bare_cpu / api_cpu, 3),
     )
     report.say(f"  client-side latency at {CONCURRENCY} connections: registration p50 {_ms(statistics.median(api.latencies))}, "
                f"p95 {_ms(api.percentile(95))}; bare p50 {_ms(statistics.median(bare.latencies))}, p95 {_ms(bare.percentile(95))}; "

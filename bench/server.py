@@ -51,6 +51,59 @@ def memory_kib(pid: int) -> dict[str, int]:
     return values
 
 
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (0 if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
+
+class CpuMeter:
+    """CPU used by a set of processes between start() and stop(), however busy the machine is.
+
+    Throughput on a loaded machine depends on what else runs; the CPU each request costs does not
+    (much), so it is the steadier figure to compare two endpoints with.
+    """
+
+    def __init__(self, pids_now):
+        self.pids_now = pids_now  # a callable: the processes to count, read at start and at stop
+        self.before: dict[int, float] = {}
+        self.used = 0.0
+
+    def start(self) -> None:
+        self.before = {pid: cpu_seconds(pid) for pid in self.pids_now()}
+
+    def stop(self) -> float:
+        self.used = sum(cpu_seconds(pid) - self.before.get(pid, 0.0) for pid in self.pids_now())
+        return self.used
+
+
+def database_backends() -> list[int]:
+    """The PostgreSQL backends serving the bench database, other than this process's own."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND backend_type = 'client backend'"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def own_backend() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
 class Gunicorn:
     def __init__(self, *, workers: int, threads: int, log=print):
         self.workers, self.threads, self.log = workers, threads, log

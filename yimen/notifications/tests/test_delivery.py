@@ -9,12 +9,16 @@ from django.utils import timezone
 from yimen.notifications import delivery
 from yimen.notifications.delivery import backoff_seconds, outbox_deliver, outbox_retry
 from yimen.notifications.models import OutboxMessage, OutboxStatus
-from yimen.notifications.outbox import outbox_enqueue, outbox_enqueue_many, outbox_message
+from yimen.notifications.outbox import (
+    outbox_enqueue,
+    outbox_enqueue_many,
+    outbox_message,
+)
 from yimen.notifications.senders import Sender
 
 pytestmark = pytest.mark.django_db
 
-NOW = dt.datetime(2025, 3, 3, 1, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2025, 3, 3, 1, 0, tzinfo=dt.UTC)
 SECOND = dt.timedelta(seconds=1)
 
 # Test senders, loaded by dotted path like real ones. Each records what it was given.

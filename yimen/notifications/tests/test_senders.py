@@ -12,11 +12,17 @@ from django.test import override_settings
 from yimen.notifications.delivery import outbox_deliver
 from yimen.notifications.models import OutboxStatus
 from yimen.notifications.outbox import outbox_enqueue
-from yimen.notifications.senders import ConsoleSmsSender, LogSender, load_senders, phone_numbers, webhook_signature
+from yimen.notifications.senders import (
+    ConsoleSmsSender,
+    LogSender,
+    load_senders,
+    phone_numbers,
+    webhook_signature,
+)
 
 pytestmark = pytest.mark.django_db
 
-NOW = dt.datetime(2025, 3, 3, 1, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2025, 3, 3, 1, 0, tzinfo=dt.UTC)
 
 
 class _Receiver:

@@ -12,7 +12,11 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from yimen.cases.models import Deadline, DeadlineState, Step
-from yimen.common.management.commands.worker import WorkerLoop, enqueue_sweep, prune_sweep_results
+from yimen.common.management.commands.worker import (
+    WorkerLoop,
+    enqueue_sweep,
+    prune_sweep_results,
+)
 from yimen.notifications.models import OutboxMessage, OutboxStatus
 
 

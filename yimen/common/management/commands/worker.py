@@ -63,9 +63,8 @@ def enqueue_sweep(*, interval: float) -> bool:
         # occasional duplicate costs one cheap run.
         deadline_sweep_task.enqueue()
         return True
-    from django_tasks_db.models import DBTaskResult
-
     from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
 
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -88,9 +87,8 @@ def prune_sweep_results(*, keep: timedelta = timedelta(days=1)) -> int:
 
     if not _is_database_backend(deadline_sweep_task.get_backend()):
         return 0
-    from django_tasks_db.models import DBTaskResult
-
     from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
 
     deleted, _ = DBTaskResult.objects.filter(
         task_path=deadline_sweep_task.module_path, status=TaskResultStatus.SUCCESSFUL,
@@ -130,7 +128,7 @@ class WorkerLoop:
     def run(self) -> int:
         self._start_task_thread()
         # Workers started together should not beat together: spread the first sweep a little.
-        next_sweep = time.monotonic() + random.uniform(0, min(5.0, self.sweep_interval))  # noqa: S311
+        next_sweep = time.monotonic() + random.uniform(0, min(5.0, self.sweep_interval))
         next_delivery = time.monotonic()
         next_prune = time.monotonic() + PRUNE_INTERVAL
         logger.info("worker %s started: sweep every %ss, delivery every %ss, tasks %s", self.worker_id,
@@ -162,7 +160,7 @@ class WorkerLoop:
         # A database hiccup must not kill the scheduler: log it and try again at the next tick.
         try:
             func(**kwargs)
-        except Exception:  # noqa: BLE001
+        except Exception:
             logger.exception("worker %s: %s failed", self.worker_id, what)
             connections.close_all()
 
@@ -183,7 +181,7 @@ class WorkerLoop:
                 while not self.stopping.is_set():
                     try:
                         self._task_worker.run()  # returns once request_stop() clears `running`
-                    except Exception:  # noqa: BLE001 - a lost connection must not end the worker
+                    except Exception:
                         logger.exception("worker %s: the task loop failed; restarting it in 5 s", self.worker_id)
                         connections.close_all()
                         self.stopping.wait(5)
