@@ -23,7 +23,7 @@ import time
 import traceback
 
 from bench import db
-from bench.report import Report, fail
+from bench.report import Report, fail, load_average
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/yimen_bench"
 FULL_MATTERS = 1_000_000
@@ -82,6 +82,21 @@ def _has_matters() -> bool:
     return Case.objects.exists()
 
 
+def _code() -> str:
+    """The commit measured, and whether the work tree differs from it (figures belong to code)."""
+    import subprocess
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
+                             check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return sha + (" with uncommitted changes" if dirty else "")
+
+
 def _machine(target: db.Target) -> dict:
     mem_kb = 0
     try:
@@ -98,7 +113,7 @@ def _machine(target: db.Target) -> dict:
     return {
         "cpus": os.cpu_count(), "cpu": cpu, "memory_gib": round(mem_kb / 1024 / 1024, 1),
         "python": platform.python_version(), "postgresql": db.server_version(target),
-        "kernel": platform.release(),
+        "kernel": platform.release(), "code": _code(),
     }
 
 
@@ -114,7 +129,12 @@ def main(argv=None) -> int:
     except db.Unreachable as exc:
         return fail(f"PostgreSQL is not reachable at {target.where} ({exc}); start it or set YIMEN_BENCH_DATABASE_URL")
     report.say(f"bench: {machine['cpus']} CPUs ({machine['cpu']}), {machine['memory_gib']} GiB, "
-               f"PostgreSQL {machine['postgresql']}, Python {machine['python']}; database {target.name}")
+               f"PostgreSQL {machine['postgresql']}, Python {machine['python']}; database {target.name}; "
+               f"code {machine['code']}")
+    busy = load_average()
+    if busy > 0.5:
+        report.say(f"bench: load average {busy:.2f} before starting — something else is using the CPUs; "
+                   "rates will be lower and latencies higher than on an idle machine")
     try:
         marker = _prepare(target, args.matters, report)
     except db.NotABenchDatabase as exc:

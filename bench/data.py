@@ -3,7 +3,8 @@
 What is loaded (N matters, 1,000,000 by default):
 - the test world (yimen.common.testing.make_world: its personas are the bench's users), grown to a
   city, 2 counties, 8 townships, 40 villages and 120 grids, with a centre for every township and
-  village, the units matters are dispatched to, a two-level category tree and a clerk per township;
+  village, the units matters are dispatched to, a two-level category tree, a clerk per township and a
+  handler in a small unit (a township police station);
 - N matters received over the 12 months before the load, busier grids and categories more often;
   N/10 of them open (the most recent ones, mostly), in every open status; the rest closed;
 - their parties (1–3 each, people drawn from a pool so that some come back), the assignments of
@@ -15,8 +16,11 @@ What is loaded (N matters, 1,000,000 by default):
   crossed before that is marked (warned_at, overdue_at, escalated_at, the matter's `overdue`), those
   crossed in the last 24 hours are not. `deadline_sweep(now=as_of)` then has a day's work to do.
 
-Not loaded: the timeline (CaseEvent) and outbox of the historical matters, tags and attachments —
-no measured query reads them.
+- where the models have them, the text fingerprints duplicate detection compares a new matter with
+  (random SimHash bands, as varied texts give).
+
+Not loaded: the timeline (CaseEvent) and outbox of the historical matters, their triage suggestions,
+tags and attachments — no measured query reads them.
 
 Speed: the rows are produced by INSERT … SELECT over generate_series, in one transaction, with
 foreign-key triggers off (session_replication_role = replica; the generator keeps the references
@@ -31,10 +35,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models.fields import NOT_PROVIDED
 from django.utils import timezone
 
 # Bump when what `load` produces changes: a database holding another version is reloaded.
-DATA_VERSION = 1
+DATA_VERSION = 3
 MARKER = "dataset"
 SEED = 0.20261123
 
@@ -210,6 +215,12 @@ def _build_world():
                         "clerk_id": clerks[township.code].pk,
                         "county": county.code, "township": township.code,
                     })
+
+    # A handler in a unit that gets few matters (a township police station: about 0.5% of them), whose
+    # worklist is the hardest for "newest first" (see docs/performance.md).
+    police = units[(grids[-1]["township"], "police_station")]
+    handler = User.objects.create(username="handler_police", full_name=f"{police.name}承办人")
+    Membership.objects.create(user=handler, role=Role.HANDLER, region=police.region, unit=police)
 
     categories = {c.code: c for c in Category.objects.all()}
     for code, name, domain, parent, *_rest in CATEGORIES:
@@ -514,25 +525,44 @@ WHERE state = 'open';
 """
 
 
-def _extra(model, known: set[str]) -> tuple[str, list]:
-    """Columns added to a model after this generator was written: filled with the field's default.
+# Columns that exist only in some versions of the models, matched by name, and what to fill them
+# with: the text fingerprint of duplicate detection and its bands (random, as varied texts give).
+OPTIONAL_SQL = {
+    "cases_case": [
+        (r"simhash$", "(floor(random() * 4294967296)::bigint << 31) # floor(random() * 2147483648)::bigint"),
+        (r"_band\d+$", "floor(random() * 65536)::int"),
+    ],
+}
 
-    Lets the bench keep working when a field with a default is added; a new required field without
-    one stops the load with a message naming it.
+
+def _extra(model, known: set[str]) -> tuple[str, list[str], dict]:
+    """Columns the generator does not name: (column list, value expressions, parameters).
+
+    Those in OPTIONAL_SQL get their expression; any other gets the field's default, so the bench keeps
+    working when a field with a default is added; a new required field without one stops the load
+    with a message naming it.
     """
-    columns, values = [], []
+    patterns = OPTIONAL_SQL.get(model._meta.db_table, [])
+    columns, expressions, params = [], [], {}
     for f in model._meta.concrete_fields:
         if f.column in known or f.primary_key:
             continue
-        if f.has_default():
-            value = f.get_db_prep_save(f.get_default(), connection)
-        elif f.null:
-            value = None
+        optional = next((sql for pattern, sql in patterns if re.search(pattern, f.column)), None)
+        if optional is None and f.db_default is not NOT_PROVIDED:
+            continue  # the database fills it
+        if optional is not None:
+            expressions.append(optional)
         else:
-            raise RuntimeError(f"bench/data.py does not fill {model._meta.db_table}.{f.column}: teach it")
+            if f.has_default():
+                value = f.get_db_prep_save(f.get_default(), connection)
+            elif f.null:
+                value = None
+            else:
+                raise RuntimeError(f"bench/data.py does not fill {model._meta.db_table}.{f.column}: teach it")
+            params[f"extra_{len(params)}"] = value
+            expressions.append(f"%(extra_{len(params) - 1})s")
         columns.append(f.column)
-        values.append(value)
-    return "".join(f", {c}" for c in columns), values
+    return "".join(f", {c}" for c in columns), expressions, params
 
 
 def _run(cursor, sql: str, params: dict, model=None) -> None:
@@ -541,9 +571,8 @@ def _run(cursor, sql: str, params: dict, model=None) -> None:
         cursor.execute(sql, params)
         return
     listed = re.search(r"INSERT INTO \w+ \((.*?)\{extra_columns\}", sql, re.S).group(1)
-    extra_columns, values = _extra(model, set(re.findall(r"\w+", listed)))
-    extra_values = "".join(f", %(extra_{n})s" for n in range(len(values)))
-    named = {f"extra_{n}": v for n, v in enumerate(values)}
+    extra_columns, expressions, named = _extra(model, set(re.findall(r"\w+", listed)))
+    extra_values = "".join(f", {e}" for e in expressions)
     cursor.execute(sql.format(extra_columns=extra_columns, extra_values=extra_values), {**params, **named})
 
 
@@ -635,6 +664,7 @@ def load(*, matters: int, log=print) -> Loaded:
         opened = cursor.fetchone()[0]
         DataMarker.objects.update_or_create(name=MARKER, defaults={"value": {
             "version": DATA_VERSION, "matters": matters, "open": opened, "as_of": as_of.isoformat(),
+            "schema": schema_key(),
         }})
     with connection.cursor() as cursor:
         for table in LOADED_TABLES:
@@ -642,6 +672,17 @@ def load(*, matters: int, log=print) -> Loaded:
         cursor.execute("ANALYZE")
     step("vacuum analyze")
     return Loaded(matters=matters, open=opened, seconds=watch.total, as_of=as_of)
+
+
+def schema_key() -> str:
+    """Which migrations of the loaded apps are applied: data loaded under other ones is reloaded."""
+    import hashlib
+
+    from django.db.migrations.recorder import MigrationRecorder
+
+    applied = sorted(f"{app}.{name}" for app, name in MigrationRecorder(connection).applied_migrations()
+                     if app in ("regions", "accounts", "cases", "notifications"))
+    return hashlib.sha1("\n".join(applied).encode()).hexdigest()[:12]
 
 
 def marker() -> dict | None:
@@ -652,8 +693,10 @@ def marker() -> dict | None:
 
 
 def is_loaded(matters: int) -> dict | None:
-    """The marker if the database holds this version of the data set at this size, else None."""
+    """The marker if the database holds this version of the data set at this size, loaded under the
+    migrations applied now, else None."""
     value = marker()
-    if value and value.get("version") == DATA_VERSION and value.get("matters") == matters:
+    if (value and value.get("version") == DATA_VERSION and value.get("matters") == matters
+            and value.get("schema") == schema_key()):
         return value
     return None

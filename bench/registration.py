@@ -117,6 +117,44 @@ def service(report: Report, *, count: int) -> None:
     )
 
 
+def _statement(sql: str) -> str:
+    """"UPDATE cases_casecounter" for an SQL statement: what it does, to which table."""
+    words = sql.replace('"', "").split()
+    verb = words[0].upper() if words else "?"
+    if verb in ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"):
+        return verb
+    for marker in ("INTO", "UPDATE", "FROM"):
+        if marker in words[:-1]:
+            return f"{verb} {words[words.index(marker) + 1].split('.')[0]}"
+    return verb
+
+
+def queries_per_registration(report: Report) -> None:
+    """The statements one registration sends through the API (Django's test client, in-process)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from bench import checkpoint
+    from yimen.accounts.models import ApiToken
+
+    clerk = clerks()[0]
+    with checkpoint.kept():
+        client = Client(headers={"Authorization": f"Bearer {ApiToken.issue(clerk.user, name='bench')[1]}"})
+        bodies = [json.dumps(b, ensure_ascii=False) for b in payloads(clerk, 2, seed=99)]
+        client.post("/api/v1/cases", bodies[0], content_type="application/json")  # token's last_used_at written
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post("/api/v1/cases", bodies[1], content_type="application/json")
+        if response.status_code != 201:
+            raise RuntimeError(f"POST /api/v1/cases: HTTP {response.status_code} {response.content[:300]!r}")
+        statements = [_statement(q["sql"]) for q in captured.captured_queries]
+    report.figure(
+        "registration_queries",
+        f"  statements per registration through the API: {len(statements)} — " + ", ".join(statements),
+        value=len(statements), statements=statements,
+    )
+
+
 def bodies_for_threads(people: list[Clerk], tokens: dict, threads: int, per_thread: int) -> tuple[list, list]:
     """(API threads, bare threads): thread k registers as clerk k mod 8 with that clerk's bodies.
 

@@ -25,7 +25,7 @@ class Report:
 
     def section(self, title: str) -> None:
         self.say("")
-        self.say(f"== {title}")
+        self.say(f"== {title}  (load average {load_average():.2f})")
 
     def figure(self, key: str, text: str, *, value=None, target: str | None = None, met: bool | None = None, **extra) -> None:
         """Print `text`; with a target, say whether it is met ("MISSES TARGET" otherwise)."""
@@ -43,6 +43,15 @@ class Report:
             json.dumps({"meta": meta, "figures": self.figures}, ensure_ascii=False, indent=2, default=str),
             encoding="utf-8",
         )
+
+
+def load_average() -> float:
+    """The 1-minute load average: above ~0.5 before a section, something else is using the CPUs."""
+    try:
+        with open("/proc/loadavg") as f:
+            return float(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return float("nan")
 
 
 def fail(message: str) -> int:

@@ -14,6 +14,7 @@ def service(*, report: Report, args, marker) -> None:
 
     report.section("registration through the service layer")
     registration.service(report, count=500 if args.quick else 2000)
+    registration.queries_per_registration(report)
 
 
 def http(*, report: Report, args, marker) -> None:

@@ -1,21 +1,26 @@
 """The deadline sweep on the full data set.
 
-The data set's sweep state is "the sweep stopped 24 hours before the load" (bench/data.py). So, all
-at the load's moment `as_of` (deadline_sweep(now=as_of) — the data does not age between runs):
-  1. a sweep at the start of that day plus one minute: what a sweep every minute normally finds;
-  2. a sweep at `as_of`: the rest of the day's backlog (thousands of warnings and overdue marks,
-     the escalations the policies ask for, their events and outbox messages);
-  3. the same again: nothing left to do (the idle sweep, which runs every minute all day).
-The target applies to the slowest of them. The data is put back afterwards (bench/checkpoint.py).
+The data set's sweep state is "the sweep stopped 24 hours before the load" (bench/data.py), and every
+run is at a fixed moment (deadline_sweep(now=…)), so the data does not age between bench runs:
+  1. the day's two heavy sweeps. Day-counted limits end at 24:00 local time and their warnings fall
+     at 16:00 (8 + 24·k hours before), so the first sweep after 16:00 sends a whole day's warnings
+     and the first after midnight marks a whole day's limits overdue (and escalates those whose
+     policy says so; escalations are capped per sweep, the rest go in the next sweeps, timed apart);
+  2. idle: once nothing is left, the sweep that runs every minute all day;
+  3. after a 24-hour outage (the data put back first): both of those at once, in one sweep.
+The data is put back afterwards (bench/checkpoint.py).
 """
 
 import datetime as dt
 import time
 
+from django.utils import timezone
+
 from bench import checkpoint
 from bench.report import Report
 
 TARGET_S = 2.0
+MAX_DRAIN = 30
 
 
 def _timed(now):
@@ -26,29 +31,69 @@ def _timed(now):
     return time.perf_counter() - t0, result
 
 
+def _busy(result) -> bool:
+    return any(result.as_dict().values())
+
+
 def _what(result) -> str:
     done = {k: v for k, v in result.as_dict().items() if v}
     return ", ".join(f"{k} {v:,}" for k, v in done.items()) or "nothing to do"
 
 
+def _next_local(moment: dt.datetime, hour: int) -> dt.datetime:
+    """The first `hour`:00:30 local time after `moment`."""
+    local = timezone.localtime(moment, timezone.get_default_timezone())
+    at = dt.datetime.combine(local.date(), dt.time(hour), tzinfo=local.tzinfo) + dt.timedelta(seconds=30)
+    return at if at > local else at + dt.timedelta(days=1)
+
+
+def _drain(now) -> tuple[int, float]:
+    """Sweep at `now` until nothing is left (escalations are capped per sweep): (sweeps, seconds)."""
+    runs, seconds = 0, 0.0
+    while runs < MAX_DRAIN:
+        t, r = _timed(now)
+        if not _busy(r):
+            break
+        runs, seconds = runs + 1, seconds + t
+    return runs, seconds
+
+
 def run(report: Report, *, marker: dict) -> None:
-    from yimen.cases.models import Case, Deadline, OPEN_STATUSES
+    from yimen.cases.models import OPEN_STATUSES, Case, Deadline
 
     as_of = dt.datetime.fromisoformat(marker["as_of"])
-    minute = as_of - dt.timedelta(hours=24) + dt.timedelta(minutes=1)
+    day_start = as_of - dt.timedelta(hours=24)
+    moments = sorted([("16:00", _next_local(day_start, 16)), ("midnight", _next_local(day_start, 0))], key=lambda m: m[1])
     open_matters = Case.objects.filter(status__in=OPEN_STATUSES).count()
     open_deadlines = Deadline.objects.filter(state="open").count()
+    normal = {}
     with checkpoint.kept(snapshot=checkpoint.SWEEP_ROWS):
-        t_minute, r_minute = _timed(minute)
-        t_day, r_day = _timed(as_of)
+        for name, moment in moments:
+            seconds, result = _timed(moment)
+            normal[name] = (seconds, result, *_drain(moment))
         t_idle, r_idle = _timed(as_of)
-    worst = max(t_minute, t_day, t_idle)
+    with checkpoint.kept(snapshot=checkpoint.SWEEP_ROWS):
+        t_outage, r_outage = _timed(as_of)
+        outage_drain = _drain(as_of)
+    peak_name = max(normal, key=lambda n: normal[n][0])
+    peak = normal[peak_name][0]
     report.figure(
         "sweep",
         f"deadline sweep with {marker['matters']:,} matters ({open_matters:,} open, {open_deadlines:,} open deadlines): "
-        f"{t_day:.2f} s for a day's backlog, {t_minute:.2f} s for one minute's work, {t_idle:.2f} s idle",
-        value=round(t_day, 3), minute=round(t_minute, 3), idle=round(t_idle, 3),
-        target=f"≤ {TARGET_S:g} s", met=worst <= TARGET_S,
+        f"{normal['16:00'][0]:.2f} s at 16:00, {normal['midnight'][0]:.2f} s at midnight (a day's warnings and a day's "
+        f"overdue limits: the day's two heaviest), {1000 * t_idle:.0f} ms idle",
+        value=round(peak, 3), at_16=round(normal["16:00"][0], 3), at_midnight=round(normal["midnight"][0], 3),
+        idle=round(t_idle, 3), target=f"≤ {TARGET_S:g} s", met=max(peak, t_idle) <= TARGET_S,
     )
-    report.say(f"  a day's backlog: {_what(r_day)}")
-    report.say(f"  one minute: {_what(r_minute)}; idle: {_what(r_idle)}")
+    for name, (seconds, result, drain_runs, drain_seconds) in normal.items():
+        more = f"; then {drain_runs} more sweep(s), {drain_seconds:.2f} s, for capped escalations" if drain_runs else ""
+        report.say(f"  {name}: {_what(result)}{more}")
+    report.say(f"  idle: {_what(r_idle)}")
+    report.figure(
+        "sweep_outage",
+        f"deadline sweep after a 24-hour outage (both at once): {t_outage:.2f} s"
+        + (f", then {outage_drain[0]} more sweep(s), {outage_drain[1]:.2f} s, for capped escalations" if outage_drain[0] else ""),
+        value=round(t_outage, 3), drain_runs=outage_drain[0], drain_seconds=round(outage_drain[1], 3),
+        target=f"≤ {TARGET_S:g} s", met=t_outage <= TARGET_S,
+    )
+    report.say(f"  after the outage: {_what(r_outage)}")

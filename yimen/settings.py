@@ -110,8 +110,15 @@ LOGIN_URL = "/admin/login/"
 # Background work: Django's task API. The database backend needs no server; set
 # YIMEN_TASK_BACKEND=rq (with YIMEN_REDIS_URL) to run on Redis workers at scale.
 _TASK_BACKEND = env_str("YIMEN_TASK_BACKEND", "database")
+YIMEN_REDIS_URL = env_str("YIMEN_REDIS_URL", "redis://127.0.0.1:6379/0")
 if _TASK_BACKEND == "database":
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+elif _TASK_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": YIMEN_REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+    # Shared by all processes, so "once in the cluster" guards (the hourly follow-up repair) hold.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": YIMEN_REDIS_URL}}
 elif _TASK_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 elif _TASK_BACKEND == "dummy":
@@ -119,7 +126,9 @@ elif _TASK_BACKEND == "dummy":
 else:
     from yimen.common.env import ImproperEnvironment
 
-    raise ImproperEnvironment(f"YIMEN_TASK_BACKEND must be database, immediate or dummy, not {_TASK_BACKEND!r}")
+    raise ImproperEnvironment(
+        f"YIMEN_TASK_BACKEND must be database, rq, immediate or dummy, not {_TASK_BACKEND!r}"
+    )
 
 # Yimen's own settings, read at call time through django.conf.settings.
 YIMEN_NOTIFICATION_SENDERS = [
@@ -127,7 +136,18 @@ YIMEN_NOTIFICATION_SENDERS = [
 ]
 YIMEN_OUTBOX_MAX_ATTEMPTS = env_int("YIMEN_OUTBOX_MAX_ATTEMPTS", 8)
 YIMEN_SWEEP_INTERVAL_SECONDS = env_int("YIMEN_SWEEP_INTERVAL_SECONDS", 60)
+YIMEN_OUTBOX_DELIVERY_INTERVAL_SECONDS = env_int("YIMEN_OUTBOX_DELIVERY_INTERVAL_SECONDS", 5)
+YIMEN_OUTBOX_BACKOFF_SECONDS = env_int("YIMEN_OUTBOX_BACKOFF_SECONDS", 30)
+YIMEN_OUTBOX_BACKOFF_MAX_SECONDS = env_int("YIMEN_OUTBOX_BACKOFF_MAX_SECONDS", 3600)
+YIMEN_OUTBOX_LEASE_SECONDS = env_int("YIMEN_OUTBOX_LEASE_SECONDS", 300)
+YIMEN_WEBHOOK_URL = env_str("YIMEN_WEBHOOK_URL", "")
+YIMEN_WEBHOOK_SECRET = env_secret("YIMEN_WEBHOOK_SECRET", "")
+YIMEN_WEBHOOK_TIMEOUT_SECONDS = env_int("YIMEN_WEBHOOK_TIMEOUT_SECONDS", 10)
+# A resident who answers 不满意 at follow-up reopens the matter (policy; set false to only record it).
+YIMEN_REOPEN_ON_UNSATISFIED = env_bool("YIMEN_REOPEN_ON_UNSATISFIED", True)
 YIMEN_MAX_ATTACHMENT_BYTES = env_int("YIMEN_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024)
+# Run the triage engine (without legal retrieval) on every registration: suggestions and repeat links.
+YIMEN_TRIAGE_ON_INTAKE = env_bool("YIMEN_TRIAGE_ON_INTAKE", True)
 YIMEN_PUBLIC_BASE_URL = env_str("YIMEN_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 YIMEN_SITE_NAME = _("一门 · 综治中心矛盾纠纷多元化解平台")
 

@@ -33,7 +33,7 @@ def _v(choice) -> str:
 def _triage(actor, case, b: s.TriageIn):
     t.case_triage(
         actor=actor, case=case, category=category_by_code(b.category), urgency=_v(b.urgency), risk=_v(b.risk),
-        domain_class=_v(b.domain_class), risk_reason=b.risk_reason,
+        domain_class=_v(b.domain_class), risk_reason=b.risk_reason, accept_suggestion=b.accept_suggestion,
     )
 
 

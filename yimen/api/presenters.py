@@ -16,6 +16,7 @@ from yimen.cases.models import (
 )
 from yimen.cases.rules import Action
 from yimen.cases.transitions import allowed_actions
+from yimen.cases.triage_link import triage_summary
 
 
 def _label(choices, value) -> str:
@@ -122,6 +123,7 @@ def case_detail(case, user) -> dict:
         allowed_actions=[
             {"action": action, "label": str(Action(action).label)} for action in allowed_actions(user, case, assignments)
         ],
+        triage=triage_summary(case, user=user),
     )
     return data
 

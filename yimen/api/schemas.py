@@ -60,6 +60,9 @@ FIELD_LABELS = {
     "body": "请求体",
     "domain_class": "领域",
     "risk_reason": "风险研判理由",
+    "accept_suggestion": "采纳系统建议",
+    "since": "起始时间",
+    "until": "截止时间",
     "lead_unit": "牵头单位",
     "assist_units": "协办单位",
     "units": "参与单位",
@@ -367,6 +370,9 @@ class CaseDetailOut(CaseListItem):
     supervision_orders: list[SupervisionOut]
     timeline: list[EventOut]
     allowed_actions: list[ActionOut] = Field(description="当前用户此刻可执行的操作（用于显示按钮）")
+    triage: "TriageSummaryOut | None" = Field(
+        None, description="登记时的系统研判建议（仅供参考，以调度员研判为准）；无建议时为空"
+    )
 
 
 class RevealIn(In):
@@ -423,6 +429,9 @@ class TriageIn(In):
     risk: Annotated[Risk | None, _enum(Risk, "红色须填 risk_reason")] = None
     domain_class: Annotated[DomainClass | None, _enum(DomainClass)] = None
     risk_reason: str = _text("风险研判理由", required=False)
+    accept_suggestion: bool = Field(
+        False, description="true 时，未填写的类别、紧急程度、风险等级和领域采用登记时的系统研判建议（见详情 triage）"
+    )
 
 
 def _tasks_within(tasks: dict[int, str], units: set) -> dict[int, str]:
@@ -600,5 +609,126 @@ class CaseListQuery(Schema):
             value = [part.strip() for item in value for part in str(item).split(",") if part.strip()]
         return value or None
 
+# ---------------------------------------------------------------------------------------------
+# Triage suggestions (智能研判): proposals in the same codes the triage action takes
+
+
+class TriageCategoryOut(Schema):
+    code: str
+    label: str
+    confidence: float
+
+
+class TriageGradeOut(Schema):
+    code: str = Field(description="与研判操作相同的取值（risk / urgency / domain_class）")
+    label: str
+    reason: str = Field(description="依据的规则")
+    decided_by: list[str] = Field(description="使规则成立的信号（signals[].name）")
+
+
+class TriageSignalOut(Schema):
+    name: str
+    label: str
+    value: Any = None
+    weight: float
+    explanation: str = Field(description="一句话的中文说明")
+
+
+class TriageUnitOut(Schema):
+    name: str = Field(description="建议单位（标准名称，按层级改称）")
+    role: str = Field(description="lead 牵头 / assist 协办")
+    role_label: str
+    reason: str
+
+
+class TriageRepeatOut(Schema):
+    number: str | None = Field(description="先前事项的编号；不在您权限范围内时为空")
+    label: str = Field(description="事项编号，或“其他辖区事项”")
+    kind: str = Field(description="repeat=同一当事人重复来访, duplicate=内容几乎相同的重复事项")
+    kind_label: str
+    score: float = Field(description="相似度（0–100）；同一当事人为100")
+    reason: str
+    received_at: dt.datetime
+
+
+class TriageSummaryOut(Schema):
+    category: str = Field(description="建议类别代码")
+    category_label: str
+    category_top3: list[TriageCategoryOut]
+    risk: TriageGradeOut
+    urgency: TriageGradeOut
+    domain_class: TriageGradeOut
+    signals: list[TriageSignalOut]
+    units: list[TriageUnitOut]
+    repeats: list[TriageRepeatOut] = Field(description="同一当事人或内容几乎相同的先前事项，最近的在前")
+    suggested_at: dt.datetime | None
+
+
+class LegalBasisOut(Schema):
+    law: str
+    article: str
+    text: str
+    score: float
+    source: str = Field(description="national 国家法律法规 / local 本地导入的规定")
+
+
+class SimilarCaseOut(Schema):
+    ref: str = Field(description="已化解的相似事项编号（您权限范围内）")
+    text: str
+    outcome: str = Field(description="办理情况")
+    received_at: dt.datetime
+
+
+class GuidanceLlmOut(Schema):
+    status: str = Field(description="off 未启用 / ok / rejected 引用了不存在的条文已舍弃 / error")
+    text: str
+    note: str
+
+
+class GuidanceOut(Schema):
+    approach: str = Field(description="建议调解方式")
+    steps: list[str]
+    convene: list[str] = Field(description="建议召集的单位")
+    legal_basis: list[LegalBasisOut]
+    similar_cases: list[SimilarCaseOut]
+    notes: list[str]
+    llm: GuidanceLlmOut
+
+
+class SuggestionOut(TriageSummaryOut):
+    category_reason: str
+    legal_basis: list[LegalBasisOut]
+    guidance: GuidanceOut
+    model_version: str = Field(description="参与分类的模型版本；空为仅用词库")
+    rules_version: str
+
+
+class AccuracyQuery(Schema):
+    since: DateOrTime | None = Field(None, description="研判决定时间起（含）")
+    until: DateOrTime | None = Field(None, description="研判决定时间止：日期为含当日")
+
+
+class AccuracyByCategoryOut(Schema):
+    decisions: int
+    recall: float | None = Field(description="最终为该类别的事项中，系统首选建议也是该类别的比例")
+    precision: float | None = Field(description="系统建议为该类别的事项中，最终也定为该类别的比例")
+
+
+class AccuracyOut(Schema):
+    decisions: int = Field(description="已作出研判决定（并有系统建议）的事项数")
+    category_accuracy: float | None = Field(description="类别建议准确率（0–1）；无决定时为空")
+    category_top3_accuracy: float | None = Field(description="前三命中率")
+    risk_accuracy: float | None = Field(description="风险等级一致率")
+    urgency_accuracy: float | None = Field(description="五事分类一致率")
+    domain_accuracy: float | None = Field(description="领域分类一致率")
+    lead_unit_accuracy: float | None = Field(description="暂不统计（牵头单位在派单时确定）")
+    all_accepted_rate: float | None = Field(description="全部采纳率")
+    by_category: dict[str, AccuracyByCategoryOut] = Field(description="按最终类别代码")
+    definition: str = Field(description="口径说明")
+    since: dt.datetime | None
+    until: dt.datetime | None
+
+
+CaseDetailOut.model_rebuild()
 CaseCreatedOut.model_rebuild()
 AssignmentOut.model_rebuild()

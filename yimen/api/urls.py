@@ -12,6 +12,7 @@ from .auth import SessionAuth, TokenAuth
 from .cases import router as cases_router
 from .docs import OfflineSwagger
 from .docs import router as docs_router
+from .triage import router as triage_router
 
 DESCRIPTION = """一门（综治中心矛盾纠纷多元化解平台）JSON 接口。
 
@@ -43,4 +44,5 @@ api = YimenAPI(
 )
 errors.install(api)
 api.add_router("/cases", cases_router)
+api.add_router("", triage_router)
 api.add_router("", docs_router)

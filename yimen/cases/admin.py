@@ -93,9 +93,10 @@ class CaseAdmin(admin.ModelAdmin):
     list_filter = ["status", "risk", "urgency", "channel", "overdue"]
     search_fields = ["=number", "title"]
     list_select_related = ["category", "owning_centre"]
-    readonly_fields = LOOP_FIELDS
+    # The triage fields are written once at intake; linked_to is read-only (no select over every matter).
+    readonly_fields = [*LOOP_FIELDS, "triage", "linked_to", "link_kind"]
     raw_id_fields = ["region"]
-    exclude = ["tags"]
+    exclude = ["tags", "text_simhash", "mh_band0", "mh_band1", "mh_band2", "mh_band3"]
     inlines = [PartyInline, AssignmentInline, EventInline]
     date_hierarchy = "received_at"
     show_full_result_count = False  # COUNT(*) over millions of rows on every page is not worth it

@@ -34,6 +34,7 @@ from .models import (
     Tag,
     Urgency,
 )
+from .triage_link import case_triage_on_intake
 from .validators import validate_id_number, validate_phone
 
 
@@ -155,8 +156,8 @@ def case_register(*, actor, data: CaseInput) -> Case:
 
     1. Check the input (each error names its field) and that the actor may register at that place.
     2. Choose the registering centre: the one given, or the nearest centre above the place.
-    3. In one transaction: number, matter, parties, tags, attachments, the matter's handling limit and
-       the `registered` event.
+    3. In one transaction: number, matter (with the triage engine's suggestion and repeat link),
+       parties, tags, attachments, the matter's handling limit and the `registered` event.
     """
     from yimen.accounts.scopes import can_register
 
@@ -172,7 +173,7 @@ def case_register(*, actor, data: CaseInput) -> Case:
     now = timezone.now()
     received_at = data.received_at or now
     with transaction.atomic():
-        case = Case.objects.create(
+        case = Case(
             number=_next_number(centre, timezone.localtime(received_at).year),
             channel=data.channel,
             external_ref=data.external_ref[:64],
@@ -198,6 +199,9 @@ def case_register(*, actor, data: CaseInput) -> Case:
             status=Status.REGISTERED,
             status_changed_at=now,
         )
+        # Suggestions and repeat links go in with the INSERT (see triage_link: at most two SELECTs).
+        suggested = case_triage_on_intake(case=case, parties=data.parties)
+        case.save(force_insert=True)
         Party.objects.bulk_create([Party(case=case, **vars(p)) for p in data.parties])
         if data.tags:
             case.tags.set([Tag.objects.get_or_create(name=name.strip()[:30])[0] for name in data.tags if name.strip()])
@@ -208,7 +212,7 @@ def case_register(*, actor, data: CaseInput) -> Case:
             deadlines.open_deadline(case=case, step=Step.PETITION_DECIDE, starts_at=received_at)
         CaseEvent.objects.create(
             case=case, kind=EventKind.REGISTERED, actor=case.registered_by, actor_label=str(actor) if actor else "系统",
-            to_status=Status.REGISTERED, payload={"channel": data.channel, "centre": centre.name}, created_at=now,
+            to_status=Status.REGISTERED, payload={"channel": data.channel, "centre": centre.name, **suggested}, created_at=now,
         )
     return case
 

@@ -18,27 +18,36 @@ batch one transaction that
      its deadlines, is the order the transitions use, so the sweep never deadlocks with them;
   3. locks those deadlines FOR UPDATE SKIP LOCKED, re-checking the condition, and claims them with a
      conditional UPDATE (`… WHERE warned_at IS NULL`);
-  4. bulk-inserts the CaseEvents and outbox rows (each with a dedupe_key, so even a second write of
-     the same message would be refused by the database).
+  4. writes the CaseEvents and outbox rows with one INSERT … SELECT each (see _Writer), every
+     message with a dedupe_key, so even a second write of the same message would be refused by the
+     database; supervisors get one digest per batch.
 On SQLite there are no row locks; its writers are serialised (BEGIN IMMEDIATE), which gives the same
 result. A crash rolls the whole batch back: nothing is claimed without its events and messages.
 
 Pass c) goes one deadline at a time (they are few): lock the matter, claim the deadline
 (escalated_at), call the transition, commit — all in one transaction, so a crash cannot leave a
-deadline claimed but not acted on.
+deadline claimed but not acted on. It is capped per sweep (count and time); the rest, oldest first,
+go in the next sweeps.
+
+Measured with the bench (1,000,000 matters, 100,000 open, 219,000 open deadlines, PostgreSQL):
+a day's 5,200 warnings at 16:00 in 0.6 s, a day's 5,000 overdue limits at midnight in 1.25 s, both
+at once after a 24-hour outage in 1.6 s, 2 ms idle.
 """
 
+import json
 import logging
+import time
 from dataclasses import asdict, dataclass
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yimen.accounts.models import Membership, Role
 from yimen.common.errors import DomainError
+from yimen.notifications.models import OutboxMessage, OutboxStatus
 from yimen.notifications.outbox import outbox_enqueue_many, outbox_message
 
 from . import deadlines
@@ -62,6 +71,9 @@ BATCH = 2000
 # Passes c) and d) call services row by row; bound them so one sweep stays short. The rest waits
 # for the next sweep (the backlog only exists after a long outage or a large import).
 ESCALATION_LIMIT = 100
+# …and at most this long on escalations (~7 ms each through the transitions), so that the sweep
+# that marks a day's limits overdue at midnight stays within its 2 s. At least one always runs.
+ESCALATION_BUDGET_SECONDS = 0.3
 FOLLOW_UP_LIMIT = 200
 # Pass d) is a repair for imports, and finding what lacks a follow-up limit means an anti-join over
 # every resolved matter (~0.4 s at a million matters): run it at most this often (per cache).
@@ -74,7 +86,7 @@ _ESCALATE_STEPS = frozenset({Step.HANDLE, Step.PETITION_DECIDE, Step.PETITION_HA
 _SUPERVISE_STEPS = frozenset({Step.SIGN, Step.UNIT_HANDLE})
 
 _DEADLINE_FIELDS = ("id", "case_id", "step", "due_at", "provisional", "assignment_id", "supervision_id")
-_CASE_FIELDS = ("id", "number", "title", "status", "owning_centre_id", "owning_code")
+_CASE_FIELDS = ("id", "number", "owning_code")
 
 
 @dataclass
@@ -175,10 +187,20 @@ def _claim_batch(candidates, mark: dict, skipped: set[int]) -> tuple[int, list[d
 
 
 class _Writer:
-    """Turns a batch of claimed deadlines into CaseEvents and outbox rows, in bulk."""
+    """Turns a batch of claimed deadlines into CaseEvents and outbox rows.
+
+    Measured hot path (a day's warnings are ~5,000 rows in one sweep): the rows are built by the
+    database with INSERT … SELECT over the claimed deadlines joined to their matters, so Python does
+    no per-row work beyond one pair of ints. Only the wording is made here, once per distinct
+    (step, due time, provisional) — day-counted limits share their 24:00 due time, so a batch of
+    2,000 needs a handful of texts — and passed in as a small VALUES list. This is about four times
+    faster than building model instances for bulk_create (whose PostgreSQL UNNEST path quotes every
+    text array in Python).
+    """
 
     event_kind: str
     message_kind: str
+    key_prefix: str
     counter: str  # the SweepResult field this pass adds to
 
     def __init__(self, now, result: SweepResult):
@@ -186,64 +208,79 @@ class _Writer:
         self.result = result
 
     def write(self, rows: list[dict], cases: dict[int, dict]) -> None:
-        units = self._units(rows)
-        events, messages = [], []
+        keys: dict[tuple, int] = {}
+        texts: list[tuple] = []  # (idx, reason, subject, payload after the deadline id, due epoch)
+        told: list[tuple[int, int]] = []  # (deadline id, text idx)
         for row in rows:
-            case = cases[row["case_id"]]
             if not self.should_tell(row):
                 continue
-            reason = self.reason(row)
-            events.append(CaseEvent(
-                case_id=case["id"], kind=self.event_kind, actor=None, actor_label=SYSTEM_LABEL,
-                from_status=case["status"], to_status=case["status"], reason=reason,
-                payload={"deadline": row["id"], "step": row["step"], "due_at": row["due_at"].isoformat(),
-                         "provisional": row["provisional"]},
-                created_at=self.now,
-            ))
-            messages.extend(self.messages(row, case, units, reason))
-        setattr(self.result, self.counter, getattr(self.result, self.counter) + len(events))
-        self.extra(rows, cases)
-        CaseEvent.objects.bulk_create(events)
-        outbox_enqueue_many(messages)
-        self.result.messages += len(messages)
+            key = (row["step"], row["due_at"], row["provisional"])
+            if key not in keys:
+                keys[key] = len(texts)
+                texts.append(self._texts(len(texts), row))
+            told.append((row["id"], keys[key]))
+        if told:
+            _insert_told(self, told, texts)
+        setattr(self.result, self.counter, getattr(self.result, self.counter) + len(told))
+        self.extra(rows, cases, {deadline_id for deadline_id, _idx in told})
+
+    def _texts(self, idx: int, row: dict) -> tuple:
+        payload = json.dumps({"step": row["step"], "due_at": row["due_at"].isoformat(),
+                              "provisional": row["provisional"]}, ensure_ascii=False)
+        return (idx, self.reason(row), self.subject(row), payload[1:], str(int(row["due_at"].timestamp())))
 
     def should_tell(self, row) -> bool:
         return True
 
-    def extra(self, rows, cases) -> None:
+    def extra(self, rows, cases, told_ids: set[int]) -> None:
         pass
 
-    def _units(self, rows) -> dict[tuple[str, int], int]:
-        """The unit each unit-level limit belongs to: ("a", assignment id) / ("s", order id) -> unit id."""
-        assignment_ids = {r["assignment_id"] for r in rows if r["assignment_id"]}
-        order_ids = {r["supervision_id"] for r in rows if r["supervision_id"]}
-        units = {}
-        if assignment_ids:
-            units.update((("a", pk), unit) for pk, unit in
-                         Assignment.objects.filter(pk__in=assignment_ids).values_list("id", "unit_id"))
-        if order_ids:
-            units.update((("s", pk), unit) for pk, unit in
-                         SupervisionOrder.objects.filter(pk__in=order_ids).values_list("id", "unit_id"))
-        return units
 
-    def _message(self, row, case, reason, *, key, subject, unit_id=None, centre_id=None, user_id=None):
-        return outbox_message(
-            kind=self.message_kind, subject=f"[{case['number']}] {subject}", body=f"{case['title']}\n{reason}",
-            case_id=case["id"], recipient_unit_id=unit_id, recipient_centre_id=centre_id, recipient_user_id=user_id,
-            payload={"case": case["number"], "deadline": row["id"], "step": row["step"],
-                     "due_at": row["due_at"].isoformat()},
-            # One message per deadline and due time: the same crossing is never told twice, while a
-            # limit that was extended and runs out again is told again.
-            dedupe_key=key, now=self.now,
-        )
-
-    def _primary(self, row, case, units, reason, *, prefix, subject):
-        """To the unit that owns a unit-level limit, else to the centre that owns the matter."""
-        key = f"{prefix}:{row['id']}:{int(row['due_at'].timestamp())}"
-        unit_id = units.get(("a", row["assignment_id"])) or units.get(("s", row["supervision_id"]))
-        if unit_id:
-            return self._message(row, case, reason, key=key, subject=subject, unit_id=unit_id)
-        return self._message(row, case, reason, key=key, subject=subject, centre_id=case["owning_centre_id"])
+def _insert_told(writer: _Writer, told: list[tuple[int, int]], texts: list[tuple]) -> None:
+    """One INSERT … SELECT for the events and one for the messages (see _Writer)."""
+    qn = connection.ops.quote_name
+    now = connection.ops.adapt_datetimefield_value(writer.now)
+    cte = (
+        "WITH r(deadline_id, idx) AS (VALUES " + ", ".join(["(%s, %s)"] * len(told)) + "), "
+        "t(idx, reason, subject, rest, stamp) AS (VALUES " + ", ".join(["(%s, %s, %s, %s, %s)"] * len(texts)) + ") "
+    )
+    cte_params = [v for pair in told for v in pair] + [v for text in texts for v in text]
+    # The payload is JSON text: {"deadline": <id>, "step": …}. PostgreSQL's column is jsonb.
+    payload = "'{\"deadline\": ' || d.id || ', ' || t.rest"
+    if connection.vendor == "postgresql":
+        payload = f"CAST({payload} AS jsonb)"
+    joined = (
+        f"FROM r JOIN {qn(Deadline._meta.db_table)} d ON d.id = r.deadline_id "
+        f"JOIN {qn(Case._meta.db_table)} c ON c.id = d.case_id JOIN t ON t.idx = r.idx "
+    )
+    event_sql = (
+        f"INSERT INTO {qn(CaseEvent._meta.db_table)} "
+        "(case_id, kind, actor_id, actor_label, from_status, to_status, reason, payload, created_at) "
+        f"{cte}SELECT d.case_id, %s, NULL, %s, c.status, c.status, t.reason, {payload}, %s {joined}"
+    )
+    # The unit that owns a unit-level limit (assignment, supervision order), else the owning centre.
+    unit = "COALESCE(a.unit_id, s.unit_id)"
+    message_sql = (
+        # The WITH goes after INSERT INTO (…): Python's sqlite3 reports no rowcount for a statement
+        # that starts with WITH.
+        f"INSERT INTO {qn(OutboxMessage._meta.db_table)} "
+        "(kind, case_id, recipient_user_id, recipient_unit_id, recipient_centre_id, recipient_address, subject, "
+        "body, payload, dedupe_key, status, attempts, next_attempt_at, claimed_until, last_error, created_at, sent_at) "
+        f"{cte}SELECT %s, d.case_id, NULL, {unit}, CASE WHEN {unit} IS NULL THEN c.owning_centre_id END, '', "
+        f"'[' || c.number || '] ' || t.subject, c.title || %s || t.reason, {payload}, "
+        f"%s || ':' || d.id || ':' || t.stamp, %s, 0, %s, NULL, '', %s, NULL {joined}"
+        f"LEFT JOIN {qn(Assignment._meta.db_table)} a ON a.id = d.assignment_id "
+        f"LEFT JOIN {qn(SupervisionOrder._meta.db_table)} s ON s.id = d.supervision_id "
+        # One message per deadline and due time: the same crossing is never told twice, while a
+        # limit that was extended and runs out again is told again. (WHERE: SQLite's upsert
+        # grammar needs one before ON CONFLICT.)
+        "WHERE 1 = 1 ON CONFLICT (dedupe_key) DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(event_sql, [*cte_params, writer.event_kind, SYSTEM_LABEL, now])
+        cursor.execute(message_sql, [*cte_params, writer.message_kind, "\n", writer.key_prefix,
+                                     OutboxStatus.PENDING, now, now])
+        writer.result.messages += max(cursor.rowcount, 0)
 
 
 def _step_label(step: str) -> str:
@@ -253,6 +290,7 @@ def _step_label(step: str) -> str:
 class _WarnWriter(_Writer):
     event_kind = EventKind.DEADLINE_WARNED
     message_kind = "deadline_warned"
+    key_prefix = "warn"
     counter = "warned"
 
     def should_tell(self, row) -> bool:
@@ -266,16 +304,16 @@ class _WarnWriter(_Writer):
             "left": deadlines.describe_due(row["due_at"], self.now),
         }
 
-    def messages(self, row, case, units, reason):
-        subject = _("%(step)s临期预警：%(left)s") % {
+    def subject(self, row) -> str:
+        return _("%(step)s临期预警：%(left)s") % {
             "step": _step_label(row["step"]), "left": deadlines.describe_due(row["due_at"], self.now, row["provisional"]),
         }
-        return [self._primary(row, case, units, reason, prefix="warn", subject=subject)]
 
 
 class _OverdueWriter(_Writer):
     event_kind = EventKind.DEADLINE_OVERDUE
     message_kind = "deadline_overdue"
+    key_prefix = "overdue"
     counter = "overdue"
 
     def __init__(self, now, result):
@@ -287,20 +325,39 @@ class _OverdueWriter(_Writer):
             "step": _step_label(row["step"]), "due": deadlines.due_label(row["due_at"], row["provisional"]),
         }
 
-    def messages(self, row, case, units, reason):
-        subject = _("%(step)s已超期") % {"step": _step_label(row["step"])}
-        out = [self._primary(row, case, units, reason, prefix="overdue", subject=subject)]
-        stamp = int(row["due_at"].timestamp())
-        for user_id in self._supervisors.over(case["owning_code"]):
-            out.append(self._message(row, case, reason, key=f"overdue:{row['id']}:{stamp}:u{user_id}",
-                                     subject=subject, user_id=user_id))
-        return out
+    def subject(self, row) -> str:
+        return _("%(step)s已超期") % {"step": _step_label(row["step"])}
 
-    def extra(self, rows, cases) -> None:
+    def extra(self, rows, cases, told_ids) -> None:
         # The matter's own limit ran out: flag the matter (lists, dashboard, 按期办结率).
         handle_cases = {r["case_id"] for r in rows if r["step"] == Step.HANDLE}
         if handle_cases:
             Case.objects.filter(pk__in=handle_cases).update(overdue=True)
+        self._tell_supervisors([r for r in rows if r["id"] in told_ids], cases)
+
+    def _tell_supervisors(self, rows, cases) -> None:
+        """One digest per supervisor per batch, not a copy of every overdue message: a day's limits
+        run out together at midnight, and a supervisor should get one list, not thousands of texts."""
+        numbers: dict[int, list[str]] = {}
+        for row in rows:
+            case = cases[row["case_id"]]
+            for user_id in self._supervisors.over(case["owning_code"]):
+                numbers.setdefault(user_id, []).append(case["number"])
+        if not numbers:
+            return
+        batch = min(r["id"] for r in rows)  # each deadline is claimed once, so this names the batch
+        messages = []
+        for user_id, found in numbers.items():
+            found = sorted(set(found))
+            messages.append(outbox_message(
+                kind="deadline_overdue_digest", recipient_user_id=user_id, now=self.now,
+                subject=_("新增超期事项%(n)d件，请督办") % {"n": len(found)},
+                body="、".join(found[:20]) + (_("等") if len(found) > 20 else ""),
+                payload={"count": len(found), "cases": found[:200]},
+                dedupe_key=f"overdue-digest:u{user_id}:{batch}",
+            ))
+        outbox_enqueue_many(messages)
+        self.result.messages += len(messages)
 
 
 class _Supervisors:
@@ -335,8 +392,11 @@ def _escalation_pass(now, result: SweepResult) -> None:
         overdue_at__isnull=False,  # told "overdue" first (pass b), then acted on
     )
     rows = list(candidates.order_by("due_at", "id").values(*_DEADLINE_FIELDS)[:ESCALATION_LIMIT])
+    stop_at = time.monotonic() + ESCALATION_BUDGET_SECONDS
     for row in rows:
         _escalate_one(row, now, result)
+        if time.monotonic() >= stop_at:
+            break  # the rest (oldest first) in the next sweep
 
 
 def _escalate_one(row: dict, now, result: SweepResult) -> None:

@@ -25,7 +25,7 @@ from yimen.notifications.outbox import outbox_enqueue
 from yimen.regions.models import Centre, Unit
 from yimen.regions.selectors import dispatchable_units
 
-from . import deadlines
+from . import deadlines, triage_link
 from .models import (
     Assignment,
     AssignmentPart,
@@ -81,7 +81,9 @@ class _Context:
 
 def _begin(action: str, *, actor, case: Case) -> _Context:
     """Lock the matter and check that `actor` may make `action` now."""
-    locked = Case.objects.select_for_update().select_related("owning_centre__region").get(pk=case.pk)
+    # of=("self",): lock the matter only, not its centre and region rows (that would serialise
+    # every move in a centre on PostgreSQL).
+    locked = Case.objects.select_for_update(of=("self",)).select_related("owning_centre__region").get(pk=case.pk)
     assignments = list(Assignment.objects.filter(case=locked).select_related("unit"))
     assigned_unit_ids = {a.unit_id for a in assignments}
     if actor is None:
@@ -155,19 +157,29 @@ def _choice(value, choices, field_name: str, label: str):
 
 def case_triage(
     *, actor, case: Case, category: Category | None = None, urgency: str = "", risk: str = "",
-    domain_class: str = "", risk_reason: str = "",
+    domain_class: str = "", risk_reason: str = "", accept_suggestion: bool = False,
 ) -> Case:
-    """Record the analysis (研判): category, urgency, risk colour and domain; ready for dispatch."""
+    """Record the analysis (研判): category, urgency, risk colour and domain; ready for dispatch.
+
+    With `accept_suggestion`, grades left blank are taken from the engine's suggestion stored at
+    intake. Either way the decision is recorded beside the suggestion (the accuracy figure).
+    """
     with transaction.atomic():
         ctx = _begin(Action.TRIAGE, actor=actor, case=case)
         previous = ctx.case.status
+        if accept_suggestion:
+            category, urgency, risk, domain_class, risk_reason = triage_link.suggestion_fill(
+                ctx.case, category=category, urgency=urgency, risk=risk, domain_class=domain_class, risk_reason=risk_reason
+            )
         changed_limits = _apply_grading(ctx, category, urgency, risk, domain_class, risk_reason)
         _set_status(ctx, Status.PENDING_DISPATCH, "category", "urgency", "risk", "domain_class", "risk_reason")
         if changed_limits:
             _restart_case_limit(ctx)
+        record = triage_link.triage_decision_record(case=ctx.case, actor=actor, note=risk_reason)
         _event(
             ctx, EventKind.TRIAGED, from_status=previous, reason=risk_reason,
             category=ctx.case.category.name if ctx.case.category_id else "", urgency=ctx.case.urgency, risk=ctx.case.risk,
+            accepted_suggestion=accept_suggestion, suggestion_agreed=record.all_accepted if record else None,
         )
         return ctx.case
 

@@ -45,7 +45,7 @@ from yimen.regions.models import Level, Region, Unit, UnitKind
 from .catalogue import RESPONSIBILITIES, rule_for
 from .geography import Geography
 from .staff import Staff
-from .stories import Outcomes, Rendered, Story, names, process, render
+from .stories import Outcomes, Rendered, Story, names, pick, process, render
 
 MINUTE = 1
 HOUR = 60
@@ -82,12 +82,17 @@ def memoized_policy_lookup():
     if original is None:
         yield
         return
+    from yimen.cases.models import TimeLimitPolicy
+
+    # With no policy naming a region (the defaults), the place cannot change the answer.
+    ignore_region = not TimeLimitPolicy.objects.filter(region__isnull=False).exists()
     answers = {}
 
     def policy_for(*args, **kwargs):
         if args:
             return original(*args, **kwargs)
-        key = tuple(sorted((name, getattr(value, "pk", value)) for name, value in kwargs.items()))
+        key = tuple(sorted((name, None if name == "region" and ignore_region else getattr(value, "pk", value))
+                           for name, value in kwargs.items()))
         if key not in answers:
             answers[key] = original(**kwargs)
         return answers[key]
@@ -114,6 +119,8 @@ CHANNEL_WEIGHTS = {
     Channel.POLICE: 5, Channel.COURT: 2, Channel.PETITION: 2, Channel.SCREENING: 9, Channel.MONITORING: 4,
 }
 COURT_CATEGORIES = {"debt", "contract", "marriage", "traffic", "finance", "property", "labour", "neighbour"}
+# Non-police incidents the police platform hands over (非警务警情).
+POLICE_CATEGORIES = {"neighbour", "noise", "traffic", "marriage", "debt", "labour", "finance", "campus", "medical", "property"}
 # Matters that must exist in every demo, whatever its size: one per status and branch.
 # (fate, stop after, age in days (low, high))
 COVERAGE = [
@@ -272,6 +279,8 @@ def _channel(rng: random.Random, fate: str, category: str) -> str:
     channel = _weighted(rng, CHANNEL_WEIGHTS)
     if channel == Channel.COURT and category not in COURT_CATEGORIES:
         channel = Channel.WALK_IN
+    if channel == Channel.POLICE and category not in POLICE_CATEGORIES:
+        channel = Channel.PHONE
     if fate == "not_accepted" and channel in (Channel.GRID, Channel.SCREENING, Channel.MONITORING):
         channel = Channel.WALK_IN
     return channel
@@ -396,6 +405,15 @@ class _Matter:
             return risk, ""
         return risk, self.rng.choice(process.RISK_REASONS[risk]).format(n=max(heads, 10))
 
+    def _pick(self, entries, *, plain_only: bool = False) -> str:
+        if plain_only:
+            entries = [e for e in entries if isinstance(e, str)] or entries
+        return pick(self.rng, entries, story=self.p.story, heads=self.r.headcount, text=self.r.title + self.r.description)
+
+    @property
+    def two_sided(self) -> bool:
+        return self.r.respondent is not None
+
     def _fmt(self, text: str, **extra) -> str:
         self.r.slots.update(extra)
         return text.format_map(self.r.slots)
@@ -455,7 +473,7 @@ class _Matter:
             lead = self.w.unit_for(kind, self.case.owning_code, place)
             if lead is not None:
                 break
-        picked = self.rng.sample(assist_kinds, k=min(len(assist_kinds), self.rng.choice((0, 1, 1, 2))))
+        picked = self.rng.sample(assist_kinds, k=min(len(assist_kinds), self.rng.choice((0, 0, 1, 1, 2))))
         assists = [u for k in picked if (u := self.w.unit_for(k, self.case.owning_code, place)) and u.pk != lead.pk]
         return lead, assists
 
@@ -598,14 +616,14 @@ class _Matter:
 
     def work(self, steps: int | None = None, *, failing: bool = False) -> None:
         """Handling steps by the lead (mediation sessions where the lead mediates), now and then by an assistant."""
-        steps = steps or self.rng.randint(1, 3)
+        steps = steps or self.rng.choice((1, 1, 2, 2, 3))
         for _ in range(steps):
             self._days(0.3, 1.5)
             lead = self._lead()
             if lead is None or lead.status != AssignmentStatus.ACCEPTED:
                 return
             actor = self._actor(lead.unit_id)
-            if lead.unit.kind in _MEDIATING_KINDS or failing:
+            if (lead.unit.kind in _MEDIATING_KINDS or failing) and self.two_sided:
                 self.sessions += 1
                 note = self._fmt(self.rng.choice(process.MEDIATION_SESSIONS), no=self.sessions,
                                  place=self.rng.choice(process.MEDIATION_PLACES),
@@ -613,21 +631,24 @@ class _Matter:
                 details = {"session": self.sessions, "method": self.rng.choice(("面对面", "背对背", "电话"))}
                 self.case = self.svc.case_record_progress(actor=actor, case=self.case, note=note, kind="mediation", details=details)
             else:
-                note = self._fmt(self.rng.choice(self.outcomes.progress))
+                note = self._fmt(self._pick(self.outcomes.progress))
                 self.case = self.svc.case_record_progress(actor=actor, case=self.case, note=note)
             self._step("work")
         helper = next((a for a in self._live() if a.part == AssignmentPart.ASSIST and a.status == AssignmentStatus.ACCEPTED), None)
-        if helper is not None and self.rng.random() < 0.3:
+        if helper is not None and self.rng.random() < 0.15:
             self._days(0.1, 0.6)
-            note = f"{helper.unit.name}配合：" + self._fmt(self.rng.choice(self.outcomes.progress))
+            note = f"{helper.unit.name}配合：" + self._fmt(self._pick(self.outcomes.progress))
             self.case = self.svc.case_record_progress(actor=self._actor(helper.unit_id), case=self.case, note=note)
 
     def resolve(self, outcome: str | None = None) -> None:
         self._days(0.2, 1.2)
         lead = self._lead()
         if outcome is None:
-            outcome = _weighted(self.rng, {Outcome.AGREEMENT: 55, Outcome.RESOLVED: 25, Outcome.EXPLAINED: 12,
-                                           Outcome.NOT_RESOLVED: 8})
+            weights = ({Outcome.AGREEMENT: 55, Outcome.RESOLVED: 25, Outcome.EXPLAINED: 12, Outcome.NOT_RESOLVED: 8}
+                       if self.two_sided else {Outcome.RESOLVED: 70, Outcome.EXPLAINED: 22, Outcome.NOT_RESOLVED: 8})
+            outcome = _weighted(self.rng, weights)
+        if outcome == Outcome.AGREEMENT and not self.two_sided:
+            outcome = Outcome.RESOLVED  # nobody to agree with: the units fixed it
         assists = [a.unit.name for a in self._live() if a.part == AssignmentPart.ASSIST and a.status == AssignmentStatus.ACCEPTED]
         result = self._result(outcome, lead.unit.name, assists)
         self.case = self.svc.case_resolve(actor=self._actor(lead.unit_id), case=self.case, outcome=outcome, result=result)
@@ -641,19 +662,21 @@ class _Matter:
                                   f"经{max(self.sessions, 1)}次调解，" if self.sessions else f"经{who}调解，"))
             closing = rng.choice(("双方签订人民调解协议书。", "双方签订人民调解协议书，并告知可自协议生效之日起30日内共同申请司法确认。",
                                   "协议已当场履行完毕。", "双方握手言和。"))
-            return opening + self._fmt(rng.choice(o.remedies)) + "，" + closing
+            return opening + self._fmt(self._pick(o.remedies)) + "，" + closing
         if outcome == Outcome.RESOLVED:
-            return self._fmt(rng.choice(o.fixes)) + "。"
+            return self._fmt(self._pick(o.fixes)) + "。"
         if outcome == Outcome.EXPLAINED:
-            return self._fmt(rng.choice(o.explains)) + "。"
-        return (f"经{max(self.sessions, 2)}次调解，双方分歧较大未能达成协议，已告知当事人可通过诉讼途径解决，"
-                "事项纳入网格常态化管控。")
+            return self._fmt(self._pick(o.explains)) + "。"
+        if not self.two_sided:
+            return "经多方协调，问题暂未彻底解决，已向当事人说明情况，事项纳入网格常态化跟踪。"
+        times = f"{self.sessions}次" if self.sessions else "多次"
+        return f"经{times}调解，双方分歧较大未能达成协议，已告知当事人可通过诉讼途径解决，事项纳入网格常态化管控。"
 
     def resolve_on_spot(self) -> None:
         self._wait(5, 40, office=False)
         outcome = Outcome.EXPLAINED if self.rng.random() < 0.4 else Outcome.RESOLVED
         self.case = self.svc.case_resolve_on_spot(actor=self._at(Role.CLERK), case=self.case, outcome=outcome,
-                                           result=self.rng.choice(process.ON_SPOT_RESULTS) + "。")
+                                           result=self._pick(process.ON_SPOT_RESULTS) + "。")
         self._step("resolve")
 
     def follow_up(self, satisfaction: str | None = None) -> str:
@@ -663,7 +686,9 @@ class _Matter:
                                                 Satisfaction.UNSATISFIED: 7, Satisfaction.UNREACHABLE: 5})
         by_grid = self.rng.random() < 0.55
         actor = self.w.staff.grid[self.p.grid.code] if by_grid else self._at(Role.CLERK)
-        comment = self.rng.choice(process.FOLLOW_UP_COMMENTS[satisfaction])
+        # "The money is in my hand" fits only a matter that was settled or fixed.
+        settled = self.case.outcome in (Outcome.AGREEMENT, Outcome.RESOLVED)
+        comment = self._pick(process.FOLLOW_UP_COMMENTS[satisfaction], plain_only=not settled)
         self.case = self.svc.case_follow_up(actor=actor, case=self.case, satisfaction=satisfaction, comment=comment,
                                      method="visit" if by_grid else "phone")
         self._step("follow_up")
@@ -721,7 +746,7 @@ class _Matter:
         self._days(0.5, 2)
         lead = self._lead()
         self.svc.extension_request(actor=self._actor(lead.unit_id), case=self.case, amount=self.rng.choice((3, 5, 5, 7, 10)),
-                            reason=self.rng.choice(process.EXTENSION_REASONS), assignment_id=lead.pk)
+                            reason=self._pick(process.EXTENSION_REASONS), assignment_id=lead.pk)
         self._step("extension_request")
         self._wait(1 * HOUR, 2 * DAY)
         reason = self.rng.choice(process.EXTENSION_APPROVALS if approve else process.EXTENSION_REFUSALS)
@@ -748,7 +773,7 @@ class _Matter:
 
     def not_accept(self) -> None:
         self._wait(10, 90, office=False)
-        reason, where = self.rng.choice(process.NOT_ACCEPT)
+        reason, where = self._pick(process.NOT_ACCEPT).split("||")
         self.case = self.svc.case_not_accept(actor=self._at(Role.CLERK), case=self.case, reason=reason,
                                       where_to_go=where.format(county=self.r.slots.place["county"]))
         self._step("not_accept")
@@ -756,7 +781,7 @@ class _Matter:
     def withdraw(self) -> None:
         self._wait(2 * HOUR, 4 * DAY)
         self.case = self.svc.case_withdraw(actor=self._at(Role.CLERK), case=self.case,
-                                    reason=self.rng.choice(process.WITHDRAW_REASONS))
+                                    reason=self._pick(process.WITHDRAW_REASONS))
         self._step("withdraw")
 
     def reopen(self) -> None:

@@ -115,7 +115,8 @@ class WebhookSender(Sender):
         if secret:
             headers["X-Yimen-Signature"] = webhook_signature(secret, timestamp, body)
         request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-        # urlopen raises HTTPError for 4xx/5xx and URLError/TimeoutError for the network.
+        # urlopen raises HTTPError for 4xx/5xx and URLError/TimeoutError for the network. The URL
+        # comes from settings, never from a message.
         with urllib.request.urlopen(request, timeout=timeout) as response:
             if not 200 <= response.status < 300:
                 raise RuntimeError(f"webhook answered HTTP {response.status}")

@@ -11,6 +11,7 @@ def test_the_openapi_document_lists_every_endpoint_and_every_actions_body(client
         "/api/v1/cases", "/api/v1/cases/{number}", "/api/v1/cases/{number}/actions/{action}",
         "/api/v1/cases/{number}/parties/{party_id}/reveal",
         "/api/v1/cases/{number}/units",
+        "/api/v1/cases/{number}/suggestions", "/api/v1/triage/accuracy",
     }
     act = doc["paths"]["/api/v1/cases/{number}/actions/{action}"]["post"]
     action_param = next(p for p in act["parameters"] if p["name"] == "action")

@@ -98,6 +98,13 @@ class Satisfaction(models.TextChoices):
     UNREACHABLE = "unreachable", _("未联系上")
 
 
+class LinkKind(models.TextChoices):
+    """How a matter relates to an earlier one (the triage engine's repeat detection)."""
+
+    REPEAT = "repeat", _("重复来访")  # the same party (ID number or phone) within the repeat window
+    DUPLICATE = "duplicate", _("重复事项")  # near-identical text within the duplicate window
+
+
 class Category(models.Model):
     """The dispute-category tree (婚姻家庭, 劳资/欠薪 …), editable by administrators."""
 
@@ -225,6 +232,25 @@ class Case(models.Model):
     overdue = models.BooleanField(_("已超期"), default=False)
     resolved_within_limit = models.BooleanField(_("按期办结"), null=True, blank=True)
 
+    # Intelligent triage (智能研判), written once at intake by cases.triage_link: the engine's proposal
+    # as registered (without legal basis), and the text fingerprint later matters are compared with.
+    # Proposals only: category, urgency and risk above stay what the registrar and dispatcher decide.
+    # The db_defaults let bulk SQL loads that do not name these columns (bench data, imports) insert.
+    triage = models.JSONField(_("研判建议"), default=dict, db_default={}, blank=True)
+    # The engine's SimHash of title + description + request, unsigned 64-bit stored as signed int64.
+    text_simhash = models.BigIntegerField(_("文本指纹"), null=True, blank=True)
+    # MinHash LSH bands of the same text (triage_link.minhash_bands): a near-identical text shares at
+    # least one band with it far more often than under SimHash banding (95% vs 33% for one word changed).
+    mh_band0 = models.PositiveIntegerField(null=True, blank=True)
+    mh_band1 = models.PositiveIntegerField(null=True, blank=True)
+    mh_band2 = models.PositiveIntegerField(null=True, blank=True)
+    mh_band3 = models.PositiveIntegerField(null=True, blank=True)
+    # The first matter of a chain of repeats/duplicates (never itself linked), and how this one relates.
+    linked_to = models.ForeignKey(
+        "self", verbose_name=_("关联的先前事项"), null=True, blank=True, on_delete=models.SET_NULL, related_name="linked_matters"
+    )
+    link_kind = models.CharField(_("关联类型"), max_length=10, choices=LinkKind.choices, blank=True, db_default="")
+
     class Meta:
         verbose_name = _("事项")
         verbose_name_plural = _("事项")
@@ -242,6 +268,11 @@ class Case(models.Model):
                 name="case_kpi_cover",
                 include=["status", "channel", "outcome", "resolved_on_spot", "satisfaction", "category_id"],
             ),
+            # Duplicate candidates at intake (triage_link.DbHistory.candidates): any band equal, within the window.
+            models.Index(fields=["mh_band0", "received_at"], name="case_mh_band0"),
+            models.Index(fields=["mh_band1", "received_at"], name="case_mh_band1"),
+            models.Index(fields=["mh_band2", "received_at"], name="case_mh_band2"),
+            models.Index(fields=["mh_band3", "received_at"], name="case_mh_band3"),
             models.Index(fields=["due_at"], name="case_open_due", condition=Q(overdue=False) & ~Q(status__in=["resolved", "followed_up", "archived", "not_accepted", "withdrawn", "referred_out"])),
         ]
 
@@ -544,4 +575,4 @@ class IdempotencyRecord(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique")]
 
 
-__all__ = ["Status", "Channel", "Urgency", "Risk", "DomainClass", "Outcome", "ReferralTarget", "Satisfaction", "Category", "Responsibility", "Tag", "Case", "PartyKind", "PartyRole", "Party", "Attachment", "AssignmentPart", "AssignmentStatus", "Assignment", "EventKind", "CaseEvent", "RevealAudit", "ExtensionStatus", "Extension", "SupervisionStatus", "SupervisionOrder", "FollowUp", "CaseCounter", "IdempotencyRecord", "OPEN_STATUSES", "PROACTIVE_CHANNELS", "RESOLVED_OUTCOMES", "LIVE_ASSIGNMENT_STATUSES", "new_query_code", "mask_id_number", "mask_phone"]
+__all__ = ["Status", "Channel", "LinkKind", "Urgency", "Risk", "DomainClass", "Outcome", "ReferralTarget", "Satisfaction", "Category", "Responsibility", "Tag", "Case", "PartyKind", "PartyRole", "Party", "Attachment", "AssignmentPart", "AssignmentStatus", "Assignment", "EventKind", "CaseEvent", "RevealAudit", "ExtensionStatus", "Extension", "SupervisionStatus", "SupervisionOrder", "FollowUp", "CaseCounter", "IdempotencyRecord", "OPEN_STATUSES", "PROACTIVE_CHANNELS", "RESOLVED_OUTCOMES", "LIVE_ASSIGNMENT_STATUSES", "new_query_code", "mask_id_number", "mask_phone"]

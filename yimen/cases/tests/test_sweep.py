@@ -125,11 +125,28 @@ def test_overdue_marks_the_matter_lists_it_and_tells_the_centre_and_supervisors(
     assert list(listed.values_list("pk", flat=True)) == [case.pk]
     (event,) = _events(case, EventKind.DEADLINE_OVERDUE)
     assert event.actor is None and event.actor_label == "系统"
-    messages = OutboxMessage.objects.filter(kind="deadline_overdue")
-    assert {(m.recipient_centre_id, m.recipient_user_id) for m in messages} == {
-        (world.centre_township.pk, None),
-        (None, world.supervisor.pk),  # the county supervisor: the nearest above the township centre
-    }
+    (message,) = OutboxMessage.objects.filter(kind="deadline_overdue")
+    assert message.recipient_centre == world.centre_township
+    assert message.subject == f"[{case.number}] 办理(事项)已超期"
+    assert message.payload == {"deadline": limit.pk, "step": "handle", "due_at": limit.due_at.isoformat(),
+                               "provisional": False}
+    assert message.dedupe_key == f"overdue:{limit.pk}:{int(limit.due_at.timestamp())}"
+    # The county supervisor (the nearest above the township centre) gets one list per batch.
+    (digest,) = OutboxMessage.objects.filter(kind="deadline_overdue_digest")
+    assert digest.recipient_user == world.supervisor
+    assert digest.subject == "新增超期事项1件，请督办"
+    assert digest.payload == {"count": 1, "cases": [case.number]}
+
+
+def test_supervisors_get_one_digest_per_batch_not_a_copy_of_each_message(world, at_monday):
+    cases = [world.register() for _ in range(3)]
+    due = max(_handle_limit(c).due_at for c in cases)
+
+    result = deadline_sweep(now=due + MINUTE)
+
+    assert result.messages == 4  # three to the centre, one to the supervisor
+    (digest,) = OutboxMessage.objects.filter(kind="deadline_overdue_digest", recipient_user=world.supervisor)
+    assert digest.payload["cases"] == sorted(c.number for c in cases)
 
 
 def test_an_overdue_sign_limit_does_not_flag_the_matter(world, at_monday):
@@ -337,3 +354,15 @@ def test_a_matter_someone_is_changing_is_left_for_the_next_sweep(world):
 
     assert (first.overdue, second.overdue) == (1, 1)
     assert _events(free, EventKind.DEADLINE_OVERDUE) and _events(busy, EventKind.DEADLINE_OVERDUE)
+
+
+def test_the_database_refuses_a_second_copy_of_the_same_message(world, at_monday):
+    case = world.register()
+    limit = _handle_limit(case)
+    deadline_sweep(now=limit.warn_at + MINUTE)
+    Deadline.objects.filter(pk=limit.pk).update(warned_at=None)  # as if the claim were lost
+
+    result = deadline_sweep(now=limit.warn_at + 2 * MINUTE)
+
+    assert (result.warned, result.messages) == (1, 0)
+    assert OutboxMessage.objects.filter(kind="deadline_warned").count() == 1

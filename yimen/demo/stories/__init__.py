@@ -31,13 +31,19 @@ class Story:
     season: tuple[int, ...] = ()  # months in which the story can happen (e.g. before the Spring Festival)
 
 
+# An outcome text is either plain (fits any story of its category) or (conditions, text): used only
+# for a story that meets one of the conditions ("|"-separated): a word in its title or description,
+# or @group (three people or more), @solo, @amount (a sum is in dispute), @party (there is another side).
+Text = str | tuple[str, str]
+
+
 @dataclass(frozen=True)
 class Outcomes:
-    remedies: tuple[str, ...]  # 调解成功: what the parties agreed
-    fixes: tuple[str, ...]  # 已解决: what the units did
-    explains: tuple[str, ...]  # 解释说明: why the request could not be supported
-    progress: tuple[str, ...]  # handling steps
-    extras: tuple[str, ...] = ()  # sentences that may follow the description
+    remedies: tuple[Text, ...]  # 调解成功: what the parties agreed
+    fixes: tuple[Text, ...]  # 已解决: what the units did
+    explains: tuple[Text, ...]  # 解释说明: why the request could not be supported
+    progress: tuple[Text, ...]  # handling steps
+    extras: tuple[Text, ...] = ()  # sentences that may follow the description
 
 
 @dataclass
@@ -171,6 +177,30 @@ def _since(rng: random.Random, received: dt.datetime, lo: int, hi: int) -> str:
     return f"{year}年{month}月"
 
 
+def _fits(conditions: str, story: Story, heads: int, text: str) -> bool:
+    for condition in conditions.split("|"):
+        if condition == "@group" and heads >= 3 or condition == "@solo" and heads < 3:
+            return True
+        if condition == "@amount" and story.amount or condition == "@party" and story.respondent:
+            return True
+        if not condition.startswith("@") and condition in text:
+            return True
+    return False
+
+
+def pick(rng: random.Random, entries, *, story: Story, heads: int, text: str) -> str:
+    """A text that fits the story: one made for it (most of the time) or a plain one."""
+    specific, plain = [], []
+    for entry in entries:
+        if isinstance(entry, str):
+            plain.append(entry)
+        elif _fits(entry[0], story, heads, text):
+            specific.append(entry[1])
+    if specific and (not plain or rng.random() < 0.8):
+        return rng.choice(specific)
+    return rng.choice(plain) if plain else ""
+
+
 def _party(spec: str, slots: Slots) -> tuple[str, str] | None:
     if not spec:
         return None
@@ -181,9 +211,9 @@ def _party(spec: str, slots: Slots) -> tuple[str, str] | None:
 def render(story: Story, *, rng: random.Random, place: dict, received: dt.datetime, extras: tuple[str, ...]) -> Rendered:
     slots = Slots(rng, place, received, story)
     text = story.text.format_map(slots)
-    if extras and rng.random() < 0.55:
-        text += rng.choice(extras).format_map(slots)
     heads = int(slots["n"]) if story.heads else 1
+    if extras and rng.random() < 0.55:
+        text += pick(rng, extras, story=story, heads=heads, text=story.title + text).format_map(slots)
     return Rendered(
         title=story.title.format_map(slots)[:120],
         description=text,
@@ -211,4 +241,4 @@ def catalogue() -> tuple[dict[str, list[Story]], dict[str, Outcomes]]:
     return stories, outcomes
 
 
-__all__ = ["Story", "Outcomes", "Rendered", "Slots", "render", "catalogue", "money_text"]
+__all__ = ["Story", "Outcomes", "Rendered", "Slots", "Text", "render", "pick", "catalogue", "money_text"]

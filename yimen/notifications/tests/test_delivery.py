@@ -1,5 +1,6 @@
 import datetime as dt
 import threading
+from typing import ClassVar
 
 import pytest
 from django.db import connection, connections
@@ -36,7 +37,7 @@ class Failing(Sender):
 
 
 class FailsOnce(Sender):
-    seen: set[int] = set()
+    seen: ClassVar[set[int]] = set()
 
     def send(self, message):
         if message.pk not in FailsOnce.seen:

@@ -135,6 +135,6 @@ def test_the_console_sms_sender_texts_the_unit_staff(world, caplog):
 def test_senders_are_read_from_settings_at_call_time():
     with override_settings(YIMEN_NOTIFICATION_SENDERS=["yimen.notifications.senders.ConsoleSmsSender"]):
         assert [type(s) for _, s in load_senders()] == [ConsoleSmsSender]
-    with override_settings(YIMEN_NOTIFICATION_SENDERS=["yimen.accounts.models.User"]):
-        with pytest.raises(Exception, match="not a Sender"):
-            load_senders()
+    with override_settings(YIMEN_NOTIFICATION_SENDERS=["yimen.accounts.models.User"]), \
+            pytest.raises(Exception, match="not a Sender"):
+        load_senders()

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.db import connection
+from django.test import override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -106,3 +107,20 @@ def test_worker_exits_0_on_sigterm(world):
     call_command("worker", *options, stdout=io.StringIO())
 
     assert signal.getsignal(signal.SIGTERM) is before  # handlers restored
+
+
+@override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}})
+def test_with_another_task_backend_the_worker_only_schedules(world):
+    with time_machine.travel(timezone.now() - dt.timedelta(days=60), tick=False):
+        case = world.register()
+
+    assert enqueue_sweep(interval=60) is True  # the immediate backend runs it right here
+    assert enqueue_sweep(interval=60) is True  # no shared table to check: enqueued again, harmlessly
+
+    case.refresh_from_db()
+    assert case.overdue is True
+    assert not DBTaskResult.objects.exists()
+    loop = WorkerLoop(sweep_interval=60, delivery_interval=60, poll_interval=1, queue_names=["default"],
+                      run_tasks=True, worker_id="immediate")
+    loop._start_task_thread()
+    assert loop._task_thread is None

@@ -128,7 +128,7 @@ class WorkerLoop:
     def run(self) -> int:
         self._start_task_thread()
         # Workers started together should not beat together: spread the first sweep a little.
-        next_sweep = time.monotonic() + random.uniform(0, min(5.0, self.sweep_interval))
+        next_sweep = time.monotonic() + random.uniform(0, min(5.0, self.sweep_interval))  # jitter, not crypto
         next_delivery = time.monotonic()
         next_prune = time.monotonic() + PRUNE_INTERVAL
         logger.info("worker %s started: sweep every %ss, delivery every %ss, tasks %s", self.worker_id,
@@ -160,7 +160,7 @@ class WorkerLoop:
         # A database hiccup must not kill the scheduler: log it and try again at the next tick.
         try:
             func(**kwargs)
-        except Exception:
+        except Exception:  # logged; the next tick tries again
             logger.exception("worker %s: %s failed", self.worker_id, what)
             connections.close_all()
 
@@ -181,7 +181,7 @@ class WorkerLoop:
                 while not self.stopping.is_set():
                     try:
                         self._task_worker.run()  # returns once request_stop() clears `running`
-                    except Exception:
+                    except Exception:  # a lost connection must not end the worker
                         logger.exception("worker %s: the task loop failed; restarting it in 5 s", self.worker_id)
                         connections.close_all()
                         self.stopping.wait(5)

@@ -1,0 +1,75 @@
+# Yimen — GNU make targets. Needs only Python 3.11, make and git.
+#
+#   make run      install, migrate, load the demo, start web server + worker on http://127.0.0.1:8000
+#   make test     the whole test suite on SQLite, then on PostgreSQL when reachable
+#   make bench    performance figures (bench/, PostgreSQL)
+#   make lock     regenerate requirements.lock and requirements-dev.lock with uv
+#   make clean    caches and collected static files; `make distclean` also removes .venv and var/
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+YIMEN   := $(VENV)/bin/yimen
+VAR_DIR := $(or $(YIMEN_VAR_DIR),var)
+# python3.11, or python3 when that is 3.11 (checked when the venv is made).
+PYTHON  ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
+
+# Install stamps carry a checksum of what they were installed from: a changed lock (or pyproject)
+# gives a new stamp name, and only then does pip run again.
+RUNTIME_STAMP := $(VENV)/.installed-runtime-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+DEV_STAMP     := $(VENV)/.installed-dev-$(shell cat requirements-dev.lock pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: help run install install-dev migrate demo test bench lock clean distclean
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+$(PY):
+	@if [ -z "$(PYTHON)" ] || ! "$(PYTHON)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then \
+	  echo "需要 Python 3.11 (Yimen needs Python 3.11): install python3.11, or run make PYTHON=/path/to/python3.11" >&2; \
+	  exit 1; fi
+	"$(PYTHON)" -m venv $(VENV)
+
+$(RUNTIME_STAMP): | $(PY)
+	$(PY) -m pip install --disable-pip-version-check --require-hashes -r requirements.lock
+	$(PY) -m pip install --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@rm -f $(VENV)/.installed-runtime-* && touch $@
+
+$(DEV_STAMP): | $(PY)
+	$(PY) -m pip install --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@rm -f $(VENV)/.installed-dev-* && touch $@
+
+install: $(RUNTIME_STAMP)
+install-dev: $(DEV_STAMP)
+
+migrate: install
+	@mkdir -p "$(VAR_DIR)"
+	$(YIMEN) migrate --noinput
+
+demo: migrate
+	$(YIMEN) demo load
+
+run: demo
+	$(YIMEN) collectstatic --noinput -v 0
+	scripts/run.sh
+
+test: install-dev
+	scripts/test.sh
+
+bench: install-dev
+	$(PY) -m bench $(BENCH_ARGS)
+
+lock: | $(PY)
+	@[ -x $(VENV)/bin/uv ] || $(PY) -m pip install --disable-pip-version-check uv
+	$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -o requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --extra dev -o requirements-dev.lock
+
+clean:
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+	rm -rf *.egg-info .pytest_cache "$(VAR_DIR)/static"
+
+distclean: clean
+	rm -rf $(VENV) "$(VAR_DIR)"
