@@ -1,6 +1,7 @@
 # Yimen — GNU make targets. Needs only Python 3.11, make and git.
 #
 #   make run      install, migrate, load the demo, start web server + worker on http://127.0.0.1:8000
+#                 (DEMO_MATTERS=500 make run: a smaller demo, loaded only into an empty database)
 #   make test     the whole test suite on SQLite, then on PostgreSQL when reachable
 #   make bench    performance figures (bench/, PostgreSQL)
 #   make lock     regenerate requirements.lock and requirements-dev.lock with uv
@@ -13,6 +14,7 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 YIMEN   := $(VENV)/bin/yimen
 VAR_DIR := $(or $(YIMEN_VAR_DIR),var)
+DEMO_MATTERS ?= 2000
 # python3.11, or python3 when that is 3.11 (checked when the venv is made).
 PYTHON  ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
 
@@ -33,13 +35,15 @@ $(PY):
 	"$(PYTHON)" -m venv $(VENV)
 
 $(RUNTIME_STAMP): | $(PY)
-	$(PY) -m pip install --disable-pip-version-check --require-hashes -r requirements.lock
-	$(PY) -m pip install --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@echo "安装依赖 (installing requirements.lock) …"
+	$(PY) -m pip install -q --disable-pip-version-check --require-hashes -r requirements.lock
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@rm -f $(VENV)/.installed-runtime-* && touch $@
 
 $(DEV_STAMP): | $(PY)
-	$(PY) -m pip install --disable-pip-version-check --require-hashes -r requirements-dev.lock
-	$(PY) -m pip install --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@echo "安装开发依赖 (installing requirements-dev.lock) …"
+	$(PY) -m pip install -q --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@rm -f $(VENV)/.installed-dev-* && touch $@
 
 install: $(RUNTIME_STAMP)
@@ -50,7 +54,7 @@ migrate: install
 	$(YIMEN) migrate --noinput
 
 demo: migrate
-	$(YIMEN) demo load
+	$(YIMEN) demo load --matters $(DEMO_MATTERS)
 
 run: demo
 	$(YIMEN) collectstatic --noinput -v 0
@@ -65,7 +69,7 @@ bench: install-dev
 lock: | $(PY)
 	@[ -x $(VENV)/bin/uv ] || $(PY) -m pip install --disable-pip-version-check uv
 	$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -o requirements.lock
-	$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --extra dev -o requirements-dev.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements-dev.lock
 
 clean:
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +

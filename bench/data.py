@@ -530,7 +530,7 @@ WHERE state = 'open';
 OPTIONAL_SQL = {
     "cases_case": [
         (r"simhash$", "(floor(random() * 4294967296)::bigint << 31) # floor(random() * 2147483648)::bigint"),
-        (r"_band\d+$", "floor(random() * 65536)::int"),
+        (r"_band\d+$", "floor(random() * 2147483648)::int"),
     ],
 }
 

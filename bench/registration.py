@@ -40,6 +40,42 @@ def clerks() -> list[Clerk]:
     return out
 
 
+# Registered texts are put together from parts, so that no two are alike: duplicate detection at
+# intake compares a new matter with earlier ones whose text fingerprint is close, and a bench that
+# sent the same few texts over and over would measure a flood of false repeats.
+OPENINGS = {
+    "labour": "{who}等{n}名工人在{place}{site}务工{months}个月，工资共计{amount}元至今未结清",
+    "neighbour": "{who}与邻居因{thing}问题发生争执，双方互不相让，已影响正常生活",
+    "homestead": "{who}与{other}因宅基地边界及{thing}问题发生纠纷，双方各执一词",
+    "property": "{place}小区业主{who}反映物业公司{thing}问题长期得不到解决，业主拒交物业费",
+    "debt": "{who}于{months}个月前借给{other}{amount}元，约定到期归还，对方以各种理由拖延",
+    "marriage": "{who}与配偶因{thing}长期不和，提出离婚，涉及子女抚养和{amount}元共同财产分割",
+    "land_contract": "{place}村民{who}反映承包地被{other}占用种植，涉及土地约{n}亩",
+    "land_acquisition": "{place}村民{who}反映道路施工征用承包地{n}亩，补偿款{amount}元未按标准发放",
+    "traffic": "{who}驾驶电动车在{place}路口与{other}发生碰撞，对赔偿金额{amount}元分歧较大",
+}
+DETAILS = [
+    "对方负责人电话不接", "曾报警处理但未解决", "村委会已组织过一次调解", "当事人情绪较为激动",
+    "涉及老人和未成年子女", "双方均有过激言语", "已持续{months}个月", "有书面协议但对方不认可",
+    "当事人家庭经济困难", "对方承诺过但未兑现", "现场已拍照留存", "另有{n}户村民反映类似情况",
+    "当事人表示如不解决将去上级部门反映", "对方提出可以分期支付", "双方亲属也参与了争吵",
+    "曾向{site}反映过", "证人{other}愿意作证", "损失还在扩大",
+]
+SITES = ["工地", "厂房", "养殖场", "加工厂", "装修项目", "物流园", "农贸市场", "学校工程"]
+THINGS = ["漏水", "噪音", "排水沟", "围墙", "树木遮挡", "停车位", "电梯维修", "垃圾堆放", "通行道路", "房屋裂缝"]
+
+
+def _description(rnd: random.Random, category: str, village: str) -> str:
+    fill = {
+        "who": rnd.choice(data.SURNAMES) + rnd.choice(data.GIVEN), "other": rnd.choice(data.SURNAMES) + "某",
+        "place": village, "site": rnd.choice(SITES), "thing": rnd.choice(THINGS),
+        "n": rnd.randint(2, 40), "months": rnd.randint(2, 18), "amount": rnd.randint(2, 500) * 100,
+    }
+    opening = OPENINGS.get(category) or rnd.choice(list(OPENINGS.values()))
+    details = rnd.sample(DETAILS, 2)
+    return "，".join(part.format(**fill) for part in (opening, *details)) + "，" + rnd.choice(data.REQUESTS) + "。"
+
+
 def payloads(clerk: Clerk, count: int, seed: int) -> list[dict]:
     """`count` realistic registration bodies (the API's CaseIn) for `clerk`'s township."""
     from yimen.cases.validators import id_number_check_digit
@@ -49,7 +85,6 @@ def payloads(clerk: Clerk, count: int, seed: int) -> list[dict]:
     for _ in range(count):
         first17 = f"{clerk.township[:6]}{rnd.randint(1950, 2004)}{rnd.randint(1, 12):02d}{rnd.randint(1, 28):02d}{rnd.randint(0, 999):03d}"
         category = rnd.choice(CATEGORY_CODES)
-        description = data.DESCRIPTIONS[data.DESCRIPTION_OF.get(category, rnd.randrange(len(data.DESCRIPTIONS)))]
         parties = [{
             "name": rnd.choice(data.SURNAMES) + rnd.choice(data.GIVEN),
             "id_number": first17 + id_number_check_digit(first17),
@@ -60,7 +95,7 @@ def payloads(clerk: Clerk, count: int, seed: int) -> list[dict]:
         body = {
             "channel": rnd.choice(CHANNELS),
             "region_code": rnd.choice(clerk.grids),
-            "description": description.format(place="本村"),
+            "description": _description(rnd, category, rnd.choice(data.VILLAGE_NAMES)),
             "request": rnd.choice(data.REQUESTS),
             "category": category,
             "urgency": rnd.choice(URGENCIES),

@@ -174,7 +174,6 @@ def case_register(*, actor, data: CaseInput) -> Case:
     received_at = data.received_at or now
     with transaction.atomic():
         case = Case(
-            number=_next_number(centre, timezone.localtime(received_at).year),
             channel=data.channel,
             external_ref=data.external_ref[:64],
             received_at=received_at,
@@ -199,8 +198,10 @@ def case_register(*, actor, data: CaseInput) -> Case:
             status=Status.REGISTERED,
             status_changed_at=now,
         )
-        # Suggestions and repeat links go in with the INSERT (see triage_link: at most two SELECTs).
+        # Suggestions and repeat links go in with the INSERT (triage_link: at most two SELECTs), and are
+        # computed before the number: the counter's row lock is held until commit, not while they run.
         suggested = case_triage_on_intake(case=case, parties=data.parties)
+        case.number = _next_number(centre, timezone.localtime(received_at).year)
         case.save(force_insert=True)
         Party.objects.bulk_create([Party(case=case, **vars(p)) for p in data.parties])
         if data.tags:

@@ -9,7 +9,8 @@ import json
 from pathlib import Path
 
 from yimen.cases.models import Category, DomainClass, Responsibility, Urgency
-from yimen.regions.models import Level, UnitKind as K
+from yimen.regions.models import Level
+from yimen.regions.models import UnitKind as K
 
 TRIAGE_CATEGORIES = Path(__file__).resolve().parent.parent / "triage" / "data" / "categories.json"
 

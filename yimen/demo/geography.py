@@ -10,7 +10,16 @@ import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from yimen.regions.models import Centre, Level, Region, RotaSlot, Stationing, StationingMode, Unit, UnitKind
+from yimen.regions.models import (
+    Centre,
+    Level,
+    Region,
+    RotaSlot,
+    Stationing,
+    StationingMode,
+    Unit,
+    UnitKind,
+)
 
 CITY_CODE = "4490"
 CITY_NAME = "云川市"

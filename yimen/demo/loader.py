@@ -23,7 +23,8 @@ from yimen.regions.models import Region
 
 from .catalogue import load_categories, load_responsibilities
 from .geography import CITY_CODE, build_geography
-from .matters import World, plan_matters, play_matters
+from .matters import play_matters
+from .planning import World, plan_matters
 from .staff import ADMIN_USERNAME, build_staff
 from .stories import catalogue
 

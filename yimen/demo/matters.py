@@ -1,10 +1,7 @@
-"""A year of matters, written through the real services so that every event, limit and assignment is real.
+"""Playing the planned matters through the real services, so that every event, limit and assignment is real.
 
-Each matter gets a *fate* (the path it takes through the loop: resolved on the spot, returned and
-re-dispatched, escalated, handled jointly, extended, supervised, reopened, referred out, not
-accepted, withdrawn, stalled …) and a time it was received within the last twelve months. The matters
-are then played in the order they were received: `django.utils.timezone.now` is patched with a clock
-that the player moves forward step by step, so intake and transitions stamp each event with its
+The matters are played in the order they were received: `django.utils.timezone.now` is patched with a
+clock that the player moves forward step by step, so intake and transitions stamp each event with its
 historical time and compute each limit from it. A matter whose next step would fall after the real
 present stops where it is: that is how the open backlog of the last weeks comes about, and how the
 stalled ones come to be overdue now.
@@ -13,10 +10,8 @@ stalled ones come to be overdue now.
 import datetime as dt
 import random
 from collections import Counter
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from unittest import mock
 
 from django.utils import timezone
 
@@ -29,7 +24,6 @@ from yimen.cases.models import (
     AssignmentPart,
     AssignmentStatus,
     Case,
-    Category,
     Channel,
     Outcome,
     PartyKind,
@@ -37,278 +31,28 @@ from yimen.cases.models import (
     ReferralTarget,
     Risk,
     Satisfaction,
-    Status,
     Urgency,
 )
-from yimen.regions.models import Level, Region, Unit, UnitKind
+from yimen.regions.models import Level, Unit, UnitKind
 
 from .catalogue import RESPONSIBILITIES, rule_for
-from .geography import Geography
-from .staff import Staff
-from .stories import Outcomes, Rendered, Story, names, pick, process, render
+from .clock import DemoClock, memoized_policy_lookup, patched_now
+from .planning import Plan, World, local_tz, weighted
+from .stories import Rendered, names, pick, process, render
 
 MINUTE = 1
 HOUR = 60
 DAY = 24 * 60
 
 
-class DemoClock:
-    """Stands in for `django.utils.timezone.now` while history is written."""
-
-    def __init__(self, now: dt.datetime):
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
-@contextmanager
-def patched_now(clock: DemoClock):
-    # The services call `timezone.now()` through the module, so patching the module attribute
-    # reaches all of them (intake, transitions, deadlines, outbox) without a dev-only dependency.
-    with mock.patch("django.utils.timezone.now", clock):
-        yield clock
-
-
-@contextmanager
-def memoized_policy_lookup():
-    """Time-limit policies do not change while the demo loads: answer each distinct look-up once.
-
-    Looking the policy up is a sixth of the load time otherwise; the answers are the same either way.
-    """
-    from yimen.cases import deadlines
-
-    original = getattr(deadlines, "policy_for", None)
-    if original is None:
-        yield
-        return
-    from yimen.cases.models import TimeLimitPolicy
-
-    # With no policy naming a region (the defaults), the place cannot change the answer.
-    ignore_region = not TimeLimitPolicy.objects.filter(region__isnull=False).exists()
-    answers = {}
-
-    def policy_for(*args, **kwargs):
-        if args:
-            return original(*args, **kwargs)
-        key = tuple(sorted((name, None if name == "region" and ignore_region else getattr(value, "pk", value))
-                           for name, value in kwargs.items()))
-        if key not in answers:
-            answers[key] = original(**kwargs)
-        return answers[key]
-
-    with mock.patch.object(deadlines, "policy_for", policy_for):
-        yield
-
-
 class _Stop(Exception):
     """The matter's story ends here (its next step lies in the future, or it is meant to stall)."""
 
 
-CATEGORY_WEIGHTS = {
-    "labour": 12, "neighbour": 14, "marriage": 11, "property": 8, "debt": 8, "land": 8, "traffic": 7, "noise": 6,
-    "consumer": 5, "contract": 4, "injury": 3, "medical": 3, "demolition": 2, "pollution": 3, "campus": 2, "finance": 2,
-    "other": 4,
-}
-FATE_WEIGHTS = {
-    "standard": 44, "on_spot": 9, "return": 7, "escalate": 7, "joint": 5, "extension": 6, "supervised": 4, "reopen": 4,
-    "refer_out": 4, "not_accepted": 3, "withdrawn": 3, "stalled": 4,
-}
-CHANNEL_WEIGHTS = {
-    Channel.WALK_IN: 28, Channel.PHONE: 9, Channel.LETTER: 1, Channel.ONLINE: 8, Channel.GRID: 20, Channel.HOTLINE: 12,
-    Channel.POLICE: 5, Channel.COURT: 2, Channel.PETITION: 2, Channel.SCREENING: 9, Channel.MONITORING: 4,
-}
-COURT_CATEGORIES = {"debt", "contract", "marriage", "traffic", "finance", "property", "labour", "neighbour"}
-# Non-police incidents the police platform hands over (非警务警情).
-POLICE_CATEGORIES = {"neighbour", "noise", "traffic", "marriage", "debt", "labour", "finance", "campus", "medical", "property"}
-# Matters that must exist in every demo, whatever its size: one per status and branch.
-# (fate, stop after, age in days (low, high))
-COVERAGE = [
-    ("standard", None, (150, 300)),
-    ("on_spot", None, (60, 250)),
-    ("standard", "follow_up", (15, 19)),
-    ("standard", "resolve", (6, 12)),
-    ("standard", "accept", (1, 5)),
-    ("standard", "dispatch", (0.4, 2)),
-    ("standard", "triage", (0.2, 1)),
-    ("standard", "register", (0.02, 0.3)),
-    ("return", "return", (1, 4)),
-    ("escalate", None, (120, 300)),
-    ("joint", None, (100, 300)),
-    ("extension", None, (120, 300)),
-    ("supervised", None, (120, 300)),
-    ("reopen", None, (150, 300)),
-    ("refer_out", "refer_out", (60, 300)),
-    ("not_accepted", "not_accept", (20, 300)),
-    ("withdrawn", "withdraw", (20, 300)),
-    ("standard", "dispatch", (30, 90)),  # never signed for: overdue now
-    ("standard", "accept", (45, 120)),  # accepted, then nothing: overdue now
-    ("supervised", "supervise", (25, 60)),  # a supervision order left unanswered
-]
 _PACE_DAYS = {Urgency.URGENT: 0.08, Urgency.WORRYING: 1.0, Urgency.ANNOYING: 1.6, Urgency.GRAVE: 3.0, Urgency.WISH: 2.5}
 _MEDIATING_KINDS = {UnitKind.MEDIATION_COMMITTEE, UnitKind.JUSTICE_OFFICE, UnitKind.JUSTICE_BUREAU, UnitKind.VILLAGE_COMMITTEE}
 _WRONG_KINDS = [UnitKind.HOUSING, UnitKind.MARKET, UnitKind.CIVIL_AFFAIRS, UnitKind.TRANSPORT, UnitKind.AGRICULTURE,
                 UnitKind.WATER, UnitKind.EDUCATION, UnitKind.NATURAL_RESOURCES, UnitKind.HRSS]
-
-
-@dataclass
-class World:
-    """Everything the matter player needs, loaded once."""
-
-    seed: int
-    geo: Geography
-    staff: Staff
-    categories: dict[str, Category]
-    usual_urgency: dict[str, str]
-    stories: dict[str, list[Story]]
-    outcomes: dict[str, Outcomes]
-    units_by_kind: dict[str, list[Unit]] = field(default_factory=dict)
-    units: dict[int, Unit] = field(default_factory=dict)
-    grids: list[Region] = field(default_factory=list)
-
-    def __post_init__(self):
-        for unit in self.geo.units:
-            self.units[unit.pk] = unit
-            self.units_by_kind.setdefault(unit.kind, []).append(unit)
-        self.grids = sorted(self.geo.grids(), key=lambda r: r.code)
-
-    def unit_for(self, kind: str, centre_code: str, place_code: str) -> Unit | None:
-        """The nearest unit of `kind` over the place that the centre may dispatch to."""
-        centre = self.geo.centres[centre_code]
-        stationed = self.geo.stationed.get(centre.pk, set())
-        best = None
-        for unit in self.units_by_kind.get(kind, []):
-            code = unit.region.code
-            if not place_code.startswith(code):
-                continue
-            if not (code.startswith(centre_code) or unit.pk in stationed):
-                continue
-            if best is None or len(code) > len(best.region.code):
-                best = unit
-        return best
-
-    def urban(self, grid: Region) -> bool:
-        return self.geo.urban[grid.code[:12]]
-
-
-@dataclass
-class Plan:
-    index: int
-    fate: str
-    received_at: dt.datetime
-    channel: str
-    category: str
-    story: Story
-    grid: Region
-    stop_after: str | None = None
-    compact: bool = False  # a recent matter that must reach its stop: short waits, no office hours
-
-
-# ---------------------------------------------------------------------------------------------
-# Planning
-
-
-def _tz():
-    return timezone.get_default_timezone()
-
-
-def _weighted(rng: random.Random, weights: dict):
-    keys = list(weights)
-    return rng.choices(keys, weights=[weights[k] for k in keys])[0]
-
-
-def _received(rng: random.Random, real_now: dt.datetime, age_days: float, channel: str) -> dt.datetime:
-    """A plausible time of day for the channel, `age_days` before now (never after now)."""
-    local_now = timezone.localtime(real_now, _tz())
-    moment = local_now - dt.timedelta(days=age_days)
-    day = moment.date()
-    office = channel in (Channel.WALK_IN, Channel.LETTER, Channel.COURT, Channel.PETITION)
-    if office:
-        for _ in range(10):
-            if is_working_day(day)[0]:
-                break
-            day -= dt.timedelta(days=1)
-        start, end = 8 * 60 + 30, 17 * 60 + 20
-    elif channel in (Channel.GRID, Channel.SCREENING):
-        start, end = 8 * 60, 19 * 60
-    elif channel in (Channel.POLICE, Channel.MONITORING, Channel.ONLINE):
-        start, end = 6 * 60, 23 * 60 + 30
-    else:
-        start, end = 7 * 60 + 30, 21 * 60 + 30
-    minute = rng.randint(start, end)
-    if office and 12 * 60 <= minute < 14 * 60:
-        minute += 2 * 60
-    result = dt.datetime.combine(day, dt.time(minute // 60, minute % 60), tzinfo=_tz())
-    if result >= real_now:
-        result = real_now - dt.timedelta(minutes=rng.randint(20, 90))
-    return result
-
-
-def _age(rng: random.Random) -> float:
-    """Days ago, more matters lately (the centre is used more as people learn of it)."""
-    while True:
-        age = rng.uniform(0, 365)
-        if rng.random() < 1.35 - age / 365 * 0.7:
-            return age
-
-
-def _story_and_grid(rng: random.Random, world: World, category: str, month: int) -> tuple[Story, Region]:
-    stories = [s for s in world.stories[category] if not s.season or month in s.season]
-    story = rng.choice(stories)
-    grids = world.grids
-    if story.where == "u":
-        grids = [g for g in grids if world.urban(g)]
-    elif story.where == "r":
-        grids = [g for g in grids if not world.urban(g)]
-    grid = rng.choices(grids, weights=[g.households or 1 for g in grids])[0]
-    return story, grid
-
-
-def _category(rng: random.Random, world: World, month: int) -> str:
-    weights = {code: w for code, w in CATEGORY_WEIGHTS.items() if code in world.categories and world.stories.get(code)}
-    if "labour" in weights and month in (12, 1, 2):
-        weights["labour"] *= 1.8  # the year-end rush for wages
-    if "noise" in weights and month in (6, 7, 8, 9):
-        weights["noise"] *= 1.5  # windows open, night markets
-    return _weighted(rng, weights)
-
-
-def _channel(rng: random.Random, fate: str, category: str) -> str:
-    if fate == "on_spot":
-        return rng.choice((Channel.WALK_IN, Channel.WALK_IN, Channel.PHONE))
-    channel = _weighted(rng, CHANNEL_WEIGHTS)
-    if channel == Channel.COURT and category not in COURT_CATEGORIES:
-        channel = Channel.WALK_IN
-    if channel == Channel.POLICE and category not in POLICE_CATEGORIES:
-        channel = Channel.PHONE
-    if fate == "not_accepted" and channel in (Channel.GRID, Channel.SCREENING, Channel.MONITORING):
-        channel = Channel.WALK_IN
-    return channel
-
-
-def plan_matters(world: World, count: int, real_now: dt.datetime) -> list[Plan]:
-    rng = random.Random(world.seed)
-    specs: list[tuple[str, str | None, float, bool]] = []
-    for fate, stop, (lo, hi) in COVERAGE[:count]:
-        age = rng.uniform(lo, hi)
-        specs.append((fate, stop, age, age < 20))
-    while len(specs) < count:
-        fate = _weighted(rng, FATE_WEIGHTS)
-        if fate == "stalled":
-            specs.append(("standard", rng.choice(("dispatch", "accept", "work")), rng.uniform(25, 150), False))
-        else:
-            specs.append((fate, None, _age(rng), False))
-    plans = []
-    for index, (fate, stop, age, compact) in enumerate(specs):
-        month = (timezone.localtime(real_now, _tz()) - dt.timedelta(days=age)).month
-        category = _category(rng, world, month)
-        story, grid = _story_and_grid(rng, world, category, month)
-        if story.risk == Risk.RED and fate == "standard" and stop is None:
-            fate = rng.choice(("joint", "joint", "escalate", "standard"))
-        channel = _channel(rng, fate, category)
-        plans.append(Plan(index, fate, _received(rng, real_now, age, channel), channel, category, story, grid, stop, compact))
-    plans.sort(key=lambda p: p.received_at)
-    return plans
 
 
 # ---------------------------------------------------------------------------------------------
@@ -317,7 +61,7 @@ def plan_matters(world: World, count: int, real_now: dt.datetime) -> list[Plan]:
 
 def _office(moment: dt.datetime, rng: random.Random) -> dt.datetime:
     """The first office minute at or after `moment` (8:30–12:00, 14:00–17:30 on working days)."""
-    local = timezone.localtime(moment, _tz())
+    local = timezone.localtime(moment, local_tz())
     for _ in range(40):
         minutes = local.hour * 60 + local.minute
         working = is_working_day(local.date())[0]
@@ -646,7 +390,7 @@ class _Matter:
         if outcome is None:
             weights = ({Outcome.AGREEMENT: 55, Outcome.RESOLVED: 25, Outcome.EXPLAINED: 12, Outcome.NOT_RESOLVED: 8}
                        if self.two_sided else {Outcome.RESOLVED: 70, Outcome.EXPLAINED: 22, Outcome.NOT_RESOLVED: 8})
-            outcome = _weighted(self.rng, weights)
+            outcome = weighted(self.rng, weights)
         if outcome == Outcome.AGREEMENT and not self.two_sided:
             outcome = Outcome.RESOLVED  # nobody to agree with: the units fixed it
         assists = [a.unit.name for a in self._live() if a.part == AssignmentPart.ASSIST and a.status == AssignmentStatus.ACCEPTED]
@@ -682,7 +426,7 @@ class _Matter:
     def follow_up(self, satisfaction: str | None = None) -> str:
         self._wait(0.5 * DAY, 6 * DAY)
         if satisfaction is None:
-            satisfaction = _weighted(self.rng, {Satisfaction.SATISFIED: 70, Satisfaction.BASICALLY: 18,
+            satisfaction = weighted(self.rng, {Satisfaction.SATISFIED: 70, Satisfaction.BASICALLY: 18,
                                                 Satisfaction.UNSATISFIED: 7, Satisfaction.UNREACHABLE: 5})
         by_grid = self.rng.random() < 0.55
         actor = self.w.staff.grid[self.p.grid.code] if by_grid else self._at(Role.CLERK)
@@ -831,7 +575,7 @@ class _Matter:
         self.dispatch()
         self.accept()
         self.work()
-        self.resolve(_weighted(self.rng, {Outcome.AGREEMENT: 60, Outcome.RESOLVED: 25, Outcome.NOT_RESOLVED: 15}))
+        self.resolve(weighted(self.rng, {Outcome.AGREEMENT: 60, Outcome.RESOLVED: 25, Outcome.NOT_RESOLVED: 15}))
         self.close()
 
     def flow_joint(self) -> None:
@@ -929,4 +673,4 @@ def play_matters(world: World, plans: list[Plan], *, real_now: dt.datetime, on_p
     return statuses
 
 
-__all__ = ["DemoClock", "patched_now", "World", "Plan", "plan_matters", "play_matters", "Status"]
+__all__ = ["play_matters"]

@@ -6,7 +6,16 @@ from django.db.models import Q
 from django.utils import timezone
 
 from yimen.accounts.models import User
-from yimen.cases.models import Assignment, AssignmentStatus, Case, Deadline, DeadlineState, Extension, ExtensionStatus, Status
+from yimen.cases.models import (
+    Assignment,
+    AssignmentStatus,
+    Case,
+    Deadline,
+    DeadlineState,
+    Extension,
+    ExtensionStatus,
+    Status,
+)
 
 from .staff import DEMO_PASSWORD
 

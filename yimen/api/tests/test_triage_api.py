@@ -177,3 +177,19 @@ def test_accuracy_costs_the_same_queries_however_many_decisions(api, world):
         case = world.register(parties=[PartyInput(name=f"工人{i}")], description=f"{WAGES}第{i}批")
         t.case_triage(actor=world.dispatcher, case=case, accept_suggestion=True)
     assert queries() == few
+
+
+def test_suggestions_cost_the_same_queries_however_many_earlier_matters(api, world):
+    def queries(case, repeats):
+        with CaptureQueriesContext(connection) as captured:
+            response = api.get(world.dispatcher, f"/cases/{case.number}/suggestions")
+        assert response.status_code == 200 and len(response.json()["repeats"]) == repeats
+        return len(captured)
+
+    world.register(description=WAGES, parties=[PartyInput(name="甲", phone="13700137001")])
+    few = world.register(description=NOISE, parties=[PartyInput(name="甲", phone="13700137001")])
+    for i in range(4):
+        world.register(description=f"{WAGES}（第{i}次）", parties=[PartyInput(name="乙", phone="13700137002")])
+    many = world.register(description=NOISE, parties=[PartyInput(name="乙", phone="13700137002")])
+    queries(few, 1)  # warm the token
+    assert queries(few, 1) == queries(many, 5)  # 4 by the same party, and the same text as `few`

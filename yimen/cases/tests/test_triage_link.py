@@ -10,7 +10,14 @@ from django.utils import timezone
 from yimen.cases import transitions as t
 from yimen.cases import triage_link
 from yimen.cases.intake import PartyInput
-from yimen.cases.models import Case, CaseEvent, DomainClass, EventKind, LinkKind, Urgency
+from yimen.cases.models import (
+    Case,
+    CaseEvent,
+    DomainClass,
+    EventKind,
+    LinkKind,
+    Urgency,
+)
 from yimen.common.errors import InvalidInput
 from yimen.triage import classify
 from yimen.triage import models as triage_models

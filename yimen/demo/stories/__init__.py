@@ -99,7 +99,7 @@ class Slots(dict):
         self[key] = value
         return value
 
-    def _make(self, key: str):  # noqa: C901 - one table of slot kinds, read top to bottom
+    def _make(self, key: str):  # one table of slot kinds, read top to bottom
         rng, place, story = self.rng, self.place, self.story
         if key == "A":
             return names.person_name(rng, female=story.female)
@@ -241,4 +241,4 @@ def catalogue() -> tuple[dict[str, list[Story]], dict[str, Outcomes]]:
     return stories, outcomes
 
 
-__all__ = ["Story", "Outcomes", "Rendered", "Slots", "Text", "render", "pick", "catalogue", "money_text"]
+__all__ = ["Outcomes", "Rendered", "Slots", "Story", "Text", "catalogue", "money_text", "pick", "render"]

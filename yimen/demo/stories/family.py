@@ -1,6 +1,7 @@
 """Home and neighbourhood: marriage and family, neighbours, noise, property management, other requests."""
 
-from . import Outcomes, Story as S
+from . import Outcomes
+from . import Story as S
 
 MARRIAGE = [
     S("{age}岁老人反映子女推诿赡养", "{A}（{age}岁）反映，其{k}个子女因赡养费分摊问题互相推诿，{since}以来无人给付生活费，老人独居{village}老屋，生活困难，常年服药的费用也无人承担。",

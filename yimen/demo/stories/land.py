@@ -1,6 +1,7 @@
 """Land and environment: ownership of houses, land and forest, land taking and demolition, pollution."""
 
-from . import Outcomes, Story as S
+from . import Outcomes
+from . import Story as S
 
 LAND = [
     S("两村村民林地归属争议", "{village}村民{A}与邻村村民{B}因{mu}{tree}林地归属发生争议，双方各持一份不同年代的林权证明，{since}以来多次到山上阻止对方砍伐，村里调解多次无果。",

@@ -1,6 +1,7 @@
 """Money and work: unpaid wages, work injuries, debts, contracts, finance and consumer disputes."""
 
-from . import Outcomes, Story as S
+from . import Outcomes
+from . import Story as S
 
 LABOUR = [
     S("{n}名农民工被拖欠工资{amt}", "{A}等{n}名工人反映，{since}起在{township}{project}项目做{trade}，包工头{B}以“工程款未到位”为由拖欠工资共计{amt}，多次讨要无果，近期电话已打不通。",

@@ -1,6 +1,7 @@
 """Roads, hospitals and schools: traffic accidents, medical disputes, campus disputes."""
 
-from . import Outcomes, Story as S
+from . import Outcomes
+from . import Story as S
 
 TRAFFIC = [
     S("两车碰撞赔偿协商不成", "{A}驾驶{vehicle}在{road}与{B}驾驶的{vehicle2}发生碰撞，{A}受伤住院，交警认定{B}负主要责任，双方就医疗费、误工费等赔偿{amt}协商不成。",

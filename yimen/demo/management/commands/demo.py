@@ -12,7 +12,7 @@ from yimen.demo.signin import signin_table
 class Command(BaseCommand):
     help = "演示数据：加载虚构的云川市（综治中心、单位、人员与一年的事项），或打印演示账号表。"
     # `make run` has just migrated (and shown the checks); the table should not repeat them.
-    requires_system_checks = []
+    requires_system_checks = ()
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["load", "table"], help="load: 加载演示数据；table: 打印演示账号表")
