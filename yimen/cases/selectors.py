@@ -92,7 +92,8 @@ def case_list_for_user(*, user, filters: CaseFilters) -> QuerySet:
         qs = qs.filter(Q(title__icontains=filters.text) | Q(description__icontains=filters.text) | Q(number=filters.text))
     if filters.unit:
         qs = qs.filter(assignments__unit_id=filters.unit).distinct()
-    return qs.select_related("category", "owning_centre").order_by("-received_at", "-id")
+    # The stored triage suggestion (~2 KB) is for the detail page, not for lists.
+    return qs.select_related("category", "owning_centre").defer("triage").order_by("-received_at", "-id")
 
 
 def assignment_inbox(*, user, statuses=("pending", "accepted")) -> QuerySet:
