@@ -173,6 +173,7 @@ def case_triage(
             )
         changed_limits = _apply_grading(ctx, category, urgency, risk, domain_class, risk_reason)
         _set_status(ctx, Status.PENDING_DISPATCH, "category", "urgency", "risk", "domain_class", "risk_reason")
+        _petition_decided(ctx)
         if changed_limits:
             _restart_case_limit(ctx)
         record = triage_link.triage_decision_record(case=ctx.case, actor=actor, note=risk_reason)
@@ -202,6 +203,12 @@ def _apply_grading(ctx, category, urgency, risk, domain_class, risk_reason) -> b
     if risk_reason:
         case.risk_reason = risk_reason.strip()
     return before != (case.category_id, case.urgency)
+
+
+def _petition_decided(ctx: _Context) -> None:
+    """A petition's 15-day decision limit (信访工作条例第22条) is met once the centre decides how to
+    handle it: by triage, dispatch, or answering it at once; closing early cancels it instead."""
+    deadlines.close_deadlines(case=ctx.case, now=ctx.now, steps=[Step.PETITION_DECIDE])
 
 
 def _restart_case_limit(ctx: _Context) -> None:
@@ -273,6 +280,7 @@ def case_dispatch(
         ctx = _begin(Action.DISPATCH, actor=actor, case=case)
         previous = ctx.case.status
         created = _assign(ctx, lead_unit, list(assist_units), tasks or {})
+        _petition_decided(ctx)
         if ctx.case.dispatched_at is None:
             ctx.case.dispatched_at = ctx.now
         _set_status(ctx, _status_after_assigning(ctx), "dispatched_at")
@@ -408,7 +416,7 @@ def _finish_resolution(ctx: _Context, outcome: str, result: str, *, on_spot: boo
     ctx.case.result = result
     ctx.case.resolved_at = ctx.now
     ctx.case.resolved_on_spot = on_spot
-    deadlines.close_deadlines(case=ctx.case, now=ctx.now, steps=[Step.HANDLE])
+    deadlines.close_deadlines(case=ctx.case, now=ctx.now, steps=[Step.HANDLE, Step.PETITION_DECIDE])
     ctx.case.overdue = False
     _set_status(ctx, Status.RESOLVED, "outcome", "result", "resolved_at", "resolved_on_spot", "overdue", "resolved_within_limit")
     deadlines.open_deadline(case=ctx.case, step=Step.FOLLOW_UP, starts_at=ctx.now)

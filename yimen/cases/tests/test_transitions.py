@@ -168,3 +168,15 @@ def test_two_handlers_accepting_at_once_exactly_one_wins():
         thread.join()
     assert sorted(results, key=str) == [409, "ok"]
     assert CaseEvent.objects.filter(case=case, kind="accepted").count() == 1
+
+
+def test_a_petitions_decision_limit_is_met_by_triage_and_cancelled_by_not_accepting(world):
+    case = world.register(channel="petition")
+    decide = Deadline.objects.get(case=case, step="petition_decide")
+    assert decide.state == "open"
+    t.case_triage(actor=world.dispatcher, case=case)
+    decide.refresh_from_db()
+    assert decide.state == "met"
+    other = world.register(channel="petition")
+    t.case_not_accept(actor=world.clerk, case=other, reason="属诉讼事项", where_to_go="青溪县人民法院")
+    assert not Deadline.objects.filter(case=other, state="open").exists()
