@@ -570,7 +570,7 @@ def _run(cursor, sql: str, params: dict, model=None) -> None:
     if model is None:
         cursor.execute(sql, params)
         return
-    listed = re.search(r"INSERT INTO \w+ \((.*?)\{extra_columns\}", sql, re.S).group(1)
+    listed = re.search(r"INSERT INTO \w+ \((.*?)\{extra_columns\}", sql, re.DOTALL).group(1)
     extra_columns, expressions, named = _extra(model, set(re.findall(r"\w+", listed)))
     extra_values = "".join(f", {e}" for e in expressions)
     cursor.execute(sql.format(extra_columns=extra_columns, extra_values=extra_values), {**params, **named})
@@ -606,7 +606,7 @@ def load(*, matters: int, log=print) -> Loaded:
         cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
         cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute("SELECT setseed(%s)", [SEED])
-        world, grids, leaf_rows, routes, leaves = _build_world()
+        _world, grids, leaf_rows, routes, leaves = _build_world()
         step(f"world: {len(grids)} grids, {len(leaf_rows)} categories")
 
         policies = {p.name: p.pk for p in TimeLimitPolicy.objects.filter(region=None, category=None)}

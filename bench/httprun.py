@@ -42,7 +42,7 @@ def run(report: Report, *, requests: int, rounds: int = 2) -> None:
         )] * CONCURRENCY
         generator = Generator(LOAD_PROCESSES)
         try:
-            with Gunicorn(workers=WORKERS, threads=THREADS, log=report.say) as server:
+            with Gunicorn(workers=WORKERS, threads=THREADS) as server:
                 report.say(f"gunicorn {WORKERS} workers × {THREADS} threads (gthread) on 127.0.0.1:{server.port}; "
                            f"load: {CONCURRENCY} keep-alive connections from {LOAD_PROCESSES} processes")
                 # Warm up: imports, connections, caches in every worker.
@@ -55,7 +55,8 @@ def run(report: Report, *, requests: int, rounds: int = 2) -> None:
                 for _round in range(rounds):
                     for name, threads, runs in (("bare", bare_threads, bare_runs), ("api", api_threads, api_runs)):
                         workers, database = CpuMeter(server.worker_pids), CpuMeter(database_backends)
-                        workers.start(), database.start()
+                        workers.start()
+                        database.start()
                         runs.append(generator.run(port=server.port, method="POST", per_thread=threads,
                                                   requests=requests, time_limit=TIME_LIMIT))
                         cpu[name][0] += workers.stop()

@@ -45,7 +45,7 @@ def triage(*, report: Report, args, marker) -> None:
         return
     report.section("triage engine (bench/bench_triage.py)")
     command = [sys.executable, str(script)] + (["--n", "1000"] if args.quick else [])
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
     for line in done.stdout.rstrip().splitlines():
         report.say("  " + line)
     if done.returncode:

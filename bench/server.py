@@ -105,8 +105,8 @@ def own_backend() -> int:
 
 
 class Gunicorn:
-    def __init__(self, *, workers: int, threads: int, log=print):
-        self.workers, self.threads, self.log = workers, threads, log
+    def __init__(self, *, workers: int, threads: int):
+        self.workers, self.threads = workers, threads
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 

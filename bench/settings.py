@@ -9,7 +9,7 @@ import warnings
 
 import dj_database_url
 
-from yimen.settings import *  # noqa: F401,F403
+from yimen.settings import *
 from yimen.settings import INSTALLED_APPS, LOGGING
 
 BENCH_DATABASE_URL = os.environ.get(

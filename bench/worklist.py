@@ -47,7 +47,7 @@ HARD = [
 
 
 def _percentile(ordered: list[float], p: float) -> float:
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def _list_query(queries: list[dict]) -> str | None:

@@ -145,6 +145,8 @@ YIMEN_WEBHOOK_SECRET = env_secret("YIMEN_WEBHOOK_SECRET", "")
 YIMEN_WEBHOOK_TIMEOUT_SECONDS = env_int("YIMEN_WEBHOOK_TIMEOUT_SECONDS", 10)
 # A resident who answers 不满意 at follow-up reopens the matter (policy; set false to only record it).
 YIMEN_REOPEN_ON_UNSATISFIED = env_bool("YIMEN_REOPEN_ON_UNSATISFIED", True)
+# A list query on PostgreSQL that runs longer than this answers 400 "narrow the filters".
+YIMEN_LIST_TIMEOUT_MS = env_int("YIMEN_LIST_TIMEOUT_MS", 3000)
 YIMEN_MAX_ATTACHMENT_BYTES = env_int("YIMEN_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024)
 # Run the triage engine (without legal retrieval) on every registration: suggestions and repeat links.
 YIMEN_TRIAGE_ON_INTAKE = env_bool("YIMEN_TRIAGE_ON_INTAKE", True)

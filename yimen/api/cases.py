@@ -12,7 +12,7 @@ from pydantic import WithJsonSchema
 
 from yimen.cases.intake import case_register
 from yimen.cases.privacy import party_reveal
-from yimen.cases.selectors import CaseFilters, case_get, case_list_for_user, dispatch_candidates
+from yimen.cases.selectors import CaseFilters, case_get, case_list_for_user, dispatch_candidates, list_time_limit
 
 from . import presenters
 from .actions import ActionName, action_spec, actions_openapi, register_openapi, reveal_openapi
@@ -59,12 +59,14 @@ def case_create(request):
 @router.get("", response={200: CaseListOut, **_ERRORS}, summary="事项列表")
 def case_list(request, q: Query[CaseListQuery]):
     qs = case_list_for_user(user=request.auth, filters=_filters(q))
-    page = keyset_page(qs, cursor=q.cursor, limit=q.limit)
+    with list_time_limit():
+        page = keyset_page(qs, cursor=q.cursor, limit=q.limit)
+        count = qs.count() if q.count else None
     now = timezone.now()
     return {
         "items": [presenters.case_item(case, now) for case in page.items],
         "next_cursor": page.next_cursor,
-        "count": qs.count() if q.count else None,
+        "count": count,
     }
 
 

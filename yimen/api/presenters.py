@@ -5,14 +5,17 @@ Reads only what the selectors loaded (no query per row); `now` is taken once per
 """
 
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from yimen.cases import deadlines as limits
 from yimen.cases.models import (
     AssignmentStatus,
+    Channel,
     LimitUnit,
     Outcome,
+    Risk,
     Status,
+    Urgency,
 )
 from yimen.cases.rules import Action
 from yimen.cases.transitions import allowed_actions
@@ -20,12 +23,21 @@ from yimen.cases.triage_link import triage_summary
 
 
 def _label(choices, value) -> str:
+    """The label of a choice in the active language, from a per-language table built once.
+
+    Django's get_FOO_display() rebuilds and translates the whole choice list on every call, which
+    was ~40% of a list page's Python time (four calls per row).
+    """
     if not value:
         return ""
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
+    table = _LABELS.get((choices, translation.get_language()))
+    if table is None:
+        table = {member.value: str(member.label) for member in choices}
+        _LABELS[(choices, translation.get_language())] = table
+    return table.get(value, value)
+
+
+_LABELS: dict = {}
 
 
 def _due_text(due_at, now, provisional=False) -> str:
@@ -43,14 +55,14 @@ def case_item(case, now) -> dict:
         "number": case.number,
         "title": case.title,
         "status": case.status,
-        "status_label": case.get_status_display(),
+        "status_label": _label(Status, case.status),
         "category": {"code": case.category.code, "name": case.category.name} if case.category_id else None,
         "risk": case.risk,
-        "risk_label": case.get_risk_display(),
+        "risk_label": _label(Risk, case.risk),
         "urgency": case.urgency,
-        "urgency_label": case.get_urgency_display(),
+        "urgency_label": _label(Urgency, case.urgency),
         "channel": case.channel,
-        "channel_label": case.get_channel_display(),
+        "channel_label": _label(Channel, case.channel),
         "region_code": case.region_code,
         "received_at": case.received_at,
         "due_at": case.due_at,
@@ -68,7 +80,7 @@ def case_created(case) -> dict:
         "number": case.number,
         "query_code": case.query_code,
         "status": case.status,
-        "status_label": case.get_status_display(),
+        "status_label": _label(Status, case.status),
         "received_at": case.received_at,
         "owning_centre": {"code": case.owning_code, "name": case.owning_centre.name},
         "due_at": case.due_at,

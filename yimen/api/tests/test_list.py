@@ -140,5 +140,8 @@ def test_the_list_costs_the_same_queries_for_3_or_30_rows(api, world, who):
     _queries(api, user)  # warm: the token's last_used_at is written once
     small, large = _queries(api, user, limit=3), _queries(api, user, limit=30)
     assert small == large
-    # token (+ user), memberships, the page; nothing per row.
-    assert large <= 3
+    # token (+ user), memberships, the page; nothing per row. On PostgreSQL the page runs in its own
+    # (nested) transaction with a statement timeout: savepoint, set_config, release.
+    from django.db import connection
+
+    assert large <= 3 + (3 if connection.vendor == "postgresql" else 0)
