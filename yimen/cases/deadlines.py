@@ -22,11 +22,13 @@ Every function here runs inside the caller's transaction and never commits by it
 
 import datetime as dt
 import math
+import time
 from dataclasses import dataclass
 
 from django.core import checks
 from django.db import DatabaseError, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models.signals import post_delete, post_save
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,6 +46,7 @@ from .models import (
     Assignment,
     Case,
     CaseEvent,
+    Category,
     CalendarDay,
     CalendarYear,
     Deadline,
@@ -173,24 +176,67 @@ def _apply_due(deadline: Deadline, due: Due, warn_before_hours: int | None, now:
 def policy_for(*, step, region=None, category=None, urgency: str = "", channel: str = "") -> TimeLimitPolicy | None:
     """The most specific active policy for this step, or None.
 
-    Candidates are fetched in one query and ranked here, most important first: a policy naming a
+    Candidates come from a per-process table of active policies (policies change rarely and are read
+    on every registration and dispatch) and are ranked here, most important first: a policy naming a
     region beats one that does not and the nearer region (longer code) beats the farther; then a
     category (nearer in the tree first) beats none; then a matching urgency, then a matching channel.
     Between two equally specific policies the newer one wins.
     """
-    places = Q(region__isnull=True)
-    if region is not None:
-        places |= Q(region__code__in=[region.code[:n] for n in range(1, len(region.code) + 1)])
-    lineage = category.lineage_ids() if category is not None else []
-    candidates = TimeLimitPolicy.objects.filter(
-        places,
-        Q(category__isnull=True) | Q(category_id__in=lineage),
-        step=step,
-        active=True,
-        urgency__in={"", urgency or ""},
-        channel__in={"", channel or ""},
-    ).select_related("region")
+    tables = _policy_tables()
+    lineage = _lineage(category.pk, tables.parents) if category is not None else []
+    place = region.code if region is not None else ""
+    candidates = [
+        p
+        for p in tables.by_step.get(step, ())
+        if (not p.region_id or place.startswith(p.region.code))
+        and (not p.category_id or p.category_id in lineage)
+        and p.urgency in ("", urgency or "")
+        and p.channel in ("", channel or "")
+    ]
     return max(candidates, key=lambda p: _specificity(p, lineage), default=None)
+
+
+@dataclass(frozen=True)
+class _PolicyTables:
+    by_step: dict
+    parents: dict
+    loaded_at: float
+
+
+_policy_cache: list = []
+POLICY_CACHE_SECONDS = 60
+
+
+def _policy_tables() -> _PolicyTables:
+    """Active policies by step and the category tree, read once a minute per process; a save or
+    delete of either in this process clears it at once (see clear_policy_cache)."""
+    tables = _policy_cache[0] if _policy_cache else None
+    if tables is None or time.monotonic() - tables.loaded_at > POLICY_CACHE_SECONDS:
+        by_step: dict = {}
+        for policy in TimeLimitPolicy.objects.filter(active=True).select_related("region"):
+            by_step.setdefault(policy.step, []).append(policy)
+        parents = dict(Category.objects.values_list("pk", "parent_id"))
+        tables = _PolicyTables(by_step, parents, time.monotonic())
+        _policy_cache[:] = [tables]
+    return tables
+
+
+def clear_policy_cache(**_kwargs) -> None:
+    _policy_cache.clear()
+
+
+def _lineage(category_id: int, parents: dict) -> list[int]:
+    """The category and its ancestors, nearest first, from the cached tree."""
+    lineage, node = [], category_id
+    while node is not None and node not in lineage:
+        lineage.append(node)
+        node = parents.get(node)
+    return lineage
+
+
+for _model in (TimeLimitPolicy, Category):
+    post_save.connect(clear_policy_cache, sender=_model, dispatch_uid=f"yimen_policy_cache_{_model.__name__}_save")
+    post_delete.connect(clear_policy_cache, sender=_model, dispatch_uid=f"yimen_policy_cache_{_model.__name__}_delete")
 
 
 def _specificity(policy: TimeLimitPolicy, lineage: list[int]) -> tuple:

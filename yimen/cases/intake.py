@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -139,10 +138,15 @@ def _next_number(centre: Centre, year: int) -> str:
     get consecutive numbers without gaps or duplicates.
     """
     for _attempt in range(3):
-        updated = CaseCounter.objects.filter(centre=centre, year=year).update(last=F("last") + 1)
-        if updated:
-            last = CaseCounter.objects.filter(centre=centre, year=year).values_list("last", flat=True).get()
-            return f"{centre.region.code}-{year}-{last:06d}"
+        with connection.cursor() as cursor:
+            # One statement instead of UPDATE then SELECT (RETURNING: PostgreSQL, SQLite ≥ 3.35).
+            cursor.execute(
+                f"UPDATE {CaseCounter._meta.db_table} SET last = last + 1 WHERE centre_id = %s AND year = %s RETURNING last",
+                [centre.pk, year],
+            )
+            row = cursor.fetchone()
+        if row:
+            return f"{centre.region.code}-{year}-{row[0]:06d}"
         try:
             with transaction.atomic():
                 CaseCounter.objects.create(centre=centre, year=year, last=0)

@@ -331,12 +331,17 @@ def test_inactive_policies_and_other_steps_are_ignored(place):
     assert policy_for(step=Step.HANDLE, region=place.town) is None
 
 
-def test_policy_for_reads_the_candidates_in_one_query(place, labour, django_assert_num_queries):
+def test_policy_for_reads_the_policies_once_and_sees_a_change_at_once(place, labour, django_assert_num_queries):
     _handle_policy("全部")
-    _handle_policy("区欠薪", region=place.county, category=labour.child)
-    category = Category.objects.select_related("parent").get(pk=labour.child.pk)
-    with django_assert_num_queries(1):
+    county = _handle_policy("区欠薪", region=place.county, category=labour.child)
+    category = Category.objects.get(pk=labour.child.pk)
+    with django_assert_num_queries(2):  # the active policies and the category tree, once
         assert policy_for(step=Step.HANDLE, region=place.town, category=category).name == "区欠薪"
+    with django_assert_num_queries(0):
+        assert policy_for(step=Step.HANDLE, region=place.town, category=category).name == "区欠薪"
+    county.active = False
+    county.save()
+    assert policy_for(step=Step.HANDLE, region=place.town, category=category).name == "全部"
 
 
 # ---------------------------------------------------------------------------------------------
