@@ -57,6 +57,7 @@ def demo_load(*, matters: int = 2000, seed: int = 2025, on_progress=None) -> Loa
         raise DemoConflict(f"用户 {ADMIN_USERNAME} 已存在：演示数据须加载到空数据库 (load the demo into an empty database).")
     with transaction.atomic():
         _ensure_time_limits()
+        _ensure_triage_rules()
         categories, usual_urgency = load_categories()
         load_responsibilities(categories)
         geo = build_geography()
@@ -81,6 +82,16 @@ def _ensure_time_limits() -> None:
 
     if not TimeLimitPolicy.objects.exists():
         TimeLimitPolicy.objects.bulk_create([TimeLimitPolicy(**row) for row in deadlines.DEFAULT_POLICIES])
+
+
+def _ensure_triage_rules() -> None:
+    """Put the triage engine's default rules in its tables, so administrators can edit them in the
+    admin (`yimen triage load-defaults` does the same for a production installation)."""
+    from yimen.triage.models import SignalRule
+    from yimen.triage.rules_db import load_defaults
+
+    if not SignalRule.objects.exists():
+        load_defaults()
 
 
 def _settle_outbox(real_now) -> None:
