@@ -172,6 +172,18 @@ def test_the_sweep_works_through_several_batches(world, at_monday, monkeypatch):
     assert CaseEvent.objects.filter(kind=EventKind.DEADLINE_OVERDUE).count() == 7
 
 
+def test_a_backlog_is_spread_over_the_next_sweeps_so_each_stays_short(world, at_monday, monkeypatch):
+    monkeypatch.setattr(sweep, "BATCH", 2)
+    monkeypatch.setattr(sweep, "MAX_BATCHES_PER_PASS", 2)
+    cases = [world.register() for _ in range(5)]
+    due = max(_handle_limit(c).due_at for c in cases)
+
+    assert deadline_sweep(now=due + MINUTE).overdue == 4
+    assert deadline_sweep(now=due + 2 * MINUTE).overdue == 1
+    assert deadline_sweep(now=due + 3 * MINUTE).overdue == 0
+    assert Case.objects.filter(overdue=True).count() == 5
+
+
 # ---------------------------------------------------------------------------------------------
 # c) policy escalation
 
