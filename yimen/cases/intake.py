@@ -176,42 +176,55 @@ def case_register(*, actor, data: CaseInput) -> Case:
         raise InvalidInput(_("%(centre)s不能登记其辖区以外的事项。") % {"centre": centre.name}, field="region")
     now = timezone.now()
     received_at = data.received_at or now
+    case = Case(
+        channel=data.channel,
+        external_ref=data.external_ref[:64],
+        received_at=received_at,
+        registered_by=actor if getattr(actor, "pk", None) else None,
+        registering_centre=centre,
+        owning_centre=centre,
+        owning_code=centre.region.code,
+        region=data.region,
+        region_code=data.region.code,
+        address=data.address[:200],
+        latitude=data.latitude,
+        longitude=data.longitude,
+        title=data.title,
+        description=data.description,
+        request=data.request.strip(),
+        category=data.category,
+        domain_class=data.category.domain_class if data.category else "",
+        urgency=data.urgency or Urgency.ANNOYING,
+        risk=data.risk or Risk.BLUE,
+        amount=data.amount,
+        headcount=data.headcount or sum(p.headcount for p in data.parties if p.role == PartyRole.APPLICANT) or 1,
+        status=Status.REGISTERED,
+        status_changed_at=now,
+    )
+    # Suggestions and repeat links go in with the INSERT (triage_link: at most two SELECTs). They only
+    # read, so they run before the transaction: the write lock (SQLite) and the counter's row lock
+    # (PostgreSQL) are not held while the engine works.
+    suggested = case_triage_on_intake(case=case, parties=data.parties)
+    stored_files: list[Attachment] = []
+    try:
+        _insert(case, data, actor, centre, received_at, now, suggested, stored_files)
+    except BaseException:
+        # The rows are rolled back; the files written to storage are not, so remove them here.
+        for record in stored_files:
+            record.file.delete(save=False)
+        raise
+    return case
+
+
+def _insert(case, data, actor, centre, received_at, now, suggested, stored_files) -> None:
     with transaction.atomic():
-        case = Case(
-            channel=data.channel,
-            external_ref=data.external_ref[:64],
-            received_at=received_at,
-            registered_by=actor if getattr(actor, "pk", None) else None,
-            registering_centre=centre,
-            owning_centre=centre,
-            owning_code=centre.region.code,
-            region=data.region,
-            region_code=data.region.code,
-            address=data.address[:200],
-            latitude=data.latitude,
-            longitude=data.longitude,
-            title=data.title,
-            description=data.description,
-            request=data.request.strip(),
-            category=data.category,
-            domain_class=data.category.domain_class if data.category else "",
-            urgency=data.urgency or Urgency.ANNOYING,
-            risk=data.risk or Risk.BLUE,
-            amount=data.amount,
-            headcount=data.headcount or sum(p.headcount for p in data.parties if p.role == PartyRole.APPLICANT) or 1,
-            status=Status.REGISTERED,
-            status_changed_at=now,
-        )
-        # Suggestions and repeat links go in with the INSERT (triage_link: at most two SELECTs), and are
-        # computed before the number: the counter's row lock is held until commit, not while they run.
-        suggested = case_triage_on_intake(case=case, parties=data.parties)
         case.number = _next_number(centre, timezone.localtime(received_at).year)
         case.save(force_insert=True)
         Party.objects.bulk_create([Party(case=case, **vars(p)) for p in data.parties])
         if data.tags:
             case.tags.set([Tag.objects.get_or_create(name=name.strip()[:30])[0] for name in data.tags if name.strip()])
         for attachment in data.attachments:
-            attachment_add(case=case, actor=actor, attachment=attachment)
+            stored_files.append(attachment_add(case=case, actor=actor, attachment=attachment))
         deadlines.open_deadline(case=case, step=Step.HANDLE, starts_at=received_at)
         if data.channel == Channel.PETITION:
             deadlines.open_deadline(case=case, step=Step.PETITION_DECIDE, starts_at=received_at)
@@ -219,7 +232,6 @@ def case_register(*, actor, data: CaseInput) -> Case:
             case=case, kind=EventKind.REGISTERED, actor=case.registered_by, actor_label=str(actor) if actor else "系统",
             to_status=Status.REGISTERED, payload={"channel": data.channel, "centre": centre.name, **suggested}, created_at=now,
         )
-    return case
 
 
 def attachment_add(*, case: Case, actor, attachment: AttachmentInput) -> Attachment:

@@ -270,7 +270,7 @@ class DbHistory:
 def case_triage_on_intake(*, case: Case, parties) -> dict:
     """Fill the triage fields of a matter about to be inserted; returns what the `registered` event notes.
 
-    Called by `intake.case_register` inside its transaction before the row (and its number) exist,
+    Called by `intake.case_register` just before its transaction, before the row (and its number) exist,
     so the fields go in with the INSERT (no UPDATE), neither the matter nor its parties can match
     themselves, and the number counter's lock is not held meanwhile. Costs at most two indexed
     SELECTs (same party, same text).

@@ -69,3 +69,18 @@ def test_registration_writes_the_event_parties_and_a_handling_limit(world):
     assert event.kind == "registered" and event.actor == world.clerk
     assert case.deadlines.filter(step="handle", state="open").exists()
     assert case.due_at is not None
+
+
+def test_a_registration_that_fails_leaves_no_attachment_file_behind(world, settings, tmp_path, monkeypatch):
+    from yimen.cases import intake
+
+    settings.MEDIA_ROOT = tmp_path
+
+    def broken(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(intake.CaseEvent.objects, "create", broken)
+    with pytest.raises(RuntimeError):
+        world.register(attachments=[AttachmentInput(name="合同.pdf", content=b"%PDF-1.4 test")])
+    assert not Case.objects.exists()
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
