@@ -307,6 +307,7 @@ def test_a_resolved_matter_with_a_follow_up_limit_is_left_alone(world, at_monday
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_tell_each_limit_once(world, monkeypatch):
     monkeypatch.setattr(sweep, "BATCH", 7)  # many small batches, so the two sweeps interleave
+    monkeypatch.setattr(sweep, "MAX_BATCHES_PER_PASS", 100)  # both sweeps run until nothing is left
     with time_machine.travel(MONDAY, tick=False):
         cases = [world.register() for _ in range(40)]
     due = max(_handle_limit(c).due_at for c in cases)
