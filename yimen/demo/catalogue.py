@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from yimen.cases.models import Category, DomainClass, Responsibility, Urgency
+from yimen.cases.triage_link import case_domain, case_urgency
 from yimen.regions.models import Level
 from yimen.regions.models import UnitKind as K
 
@@ -35,12 +36,15 @@ DEFAULT_CATEGORIES = [
     ("other", "其他", DomainClass.LIVELIHOOD, Urgency.WISH),
 ]
 
-# The triage data names domains and urgencies in its own words; these are ours.
-_DOMAIN = {"social_livelihood": DomainClass.LIVELIHOOD, "livelihood": DomainClass.LIVELIHOOD,
-           "agriculture": DomainClass.AGRICULTURE, "peace": DomainClass.SAFETY, "safety": DomainClass.SAFETY,
-           "ecology": DomainClass.ECOLOGY, "work_safety": DomainClass.PRODUCTION_SAFETY,
-           "production_safety": DomainClass.PRODUCTION_SAFETY}
-_URGENCY = {"wishes": Urgency.WISH, **{u: u for u in Urgency.values}}
+def _domain(engine_code: str) -> str:
+    # The triage data names domains and urgencies in its own words: one translation, in triage_link.
+    code = case_domain(engine_code)
+    return code if code in DomainClass.values else DomainClass.LIVELIHOOD
+
+
+def _urgency(engine_code: str) -> str:
+    code = case_urgency(engine_code)
+    return code if code in Urgency.values else Urgency.ANNOYING
 
 
 def category_rows() -> list[tuple[str, str, str, str]]:
@@ -48,8 +52,7 @@ def category_rows() -> list[tuple[str, str, str, str]]:
     try:
         data = json.loads(TRIAGE_CATEGORIES.read_text(encoding="utf-8"))
         rows = [
-            (c["code"], c["label"], _DOMAIN.get(c.get("domain", ""), DomainClass.LIVELIHOOD),
-             _URGENCY.get(c.get("urgency", ""), Urgency.ANNOYING))
+            (c["code"], c["label"], _domain(c.get("domain", "")), _urgency(c.get("urgency", "")))
             for c in data["categories"]
         ]
         if rows:
