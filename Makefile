@@ -4,6 +4,7 @@
 #                 (DEMO_MATTERS=500 make run: a smaller demo, loaded only into an empty database)
 #   make test     the whole test suite on SQLite, then on PostgreSQL when reachable
 #   make bench    performance figures (bench/, PostgreSQL)
+#   make screenshots  save the main workbench pages to docs/screenshots/ (headless Chromium)
 #   make lock     regenerate requirements.lock and requirements-dev.lock with uv
 #   make clean    caches and collected static files; `make distclean` also removes .venv and var/
 
@@ -22,8 +23,10 @@ PYTHON  ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/de
 # gives a new stamp name, and only then does pip run again.
 RUNTIME_STAMP := $(VENV)/.installed-runtime-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 DEV_STAMP     := $(VENV)/.installed-dev-$(shell cat requirements-dev.lock pyproject.toml | cksum | cut -d' ' -f1)
+# Front-end assets (htmx, …) come from the npm registry through package-lock.json, never from a CDN.
+NODE_STAMP    := node_modules/.installed-$(shell cat package-lock.json | cksum | cut -d' ' -f1)
 
-.PHONY: help run install install-dev migrate demo test bench lock clean distclean
+.PHONY: help run install install-dev assets browser migrate demo test bench screenshots lock clean distclean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -46,8 +49,19 @@ $(DEV_STAMP): | $(PY)
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@rm -f $(VENV)/.installed-dev-* && touch $@
 
-install: $(RUNTIME_STAMP)
-install-dev: $(DEV_STAMP)
+$(NODE_STAMP): package-lock.json
+	@command -v npm >/dev/null || { echo "需要 Node.js 与 npm 来安装前端资源 (Yimen needs Node.js and npm for its front-end assets): apt-get install nodejs npm" >&2; exit 1; }
+	@echo "安装前端资源 (npm ci: package-lock.json) …"
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@rm -f node_modules/.installed-* && touch $@
+
+assets: $(NODE_STAMP)
+install: $(RUNTIME_STAMP) assets
+install-dev: $(DEV_STAMP) assets
+
+# Browser tests drive Debian's Chromium; scripts/browser.sh installs it when it can (root + apt-get).
+browser:
+	@scripts/browser.sh
 
 migrate: install
 	@mkdir -p "$(VAR_DIR)"
@@ -60,8 +74,11 @@ run: demo
 	$(YIMEN) collectstatic --noinput -v 0
 	scripts/run.sh
 
-test: install-dev
+test: install-dev browser
 	scripts/test.sh
+
+screenshots: install-dev browser
+	$(PY) -m yimen.web.screenshots docs/screenshots
 
 bench: install-dev
 	$(PY) -m bench $(BENCH_ARGS)

@@ -66,6 +66,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "yimen.web.nav.workbench",
             ],
         },
     },
@@ -104,8 +105,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Front-end packages installed by npm from package-lock.json (`make assets`), served as our own
+# static files: centres run on intranets, so nothing is fetched from a CDN.
+NODE_MODULES = BASE_DIR / "node_modules"
+STATICFILES_DIRS = [("vendor/htmx", NODE_MODULES / "htmx.org" / "dist")]
 
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
 
 # Background work: Django's task API. The database backend needs no server; set
 # YIMEN_TASK_BACKEND=rq (with YIMEN_REDIS_URL) to run on Redis workers at scale.

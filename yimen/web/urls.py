@@ -1,5 +1,16 @@
-from django.urls import path
+"""The staff workbench's URLs. Each area's view module declares its own `urlpatterns`, so the areas
+can grow without touching one shared file."""
 
-from . import views
+from .views import case, followups, home, inbox, lists, supervise, window
 
-urlpatterns = [path("", views.home, name="home")]
+app_name = "web"
+
+urlpatterns = [
+    *home.urlpatterns,
+    *window.urlpatterns,
+    *case.urlpatterns,
+    *inbox.urlpatterns,
+    *supervise.urlpatterns,
+    *followups.urlpatterns,
+    *lists.urlpatterns,
+]

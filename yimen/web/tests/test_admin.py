@@ -6,9 +6,15 @@ from yimen.cases import transitions as t
 from yimen.cases.models import CaseEvent
 
 
-def test_front_page_links_to_admin_and_api_docs(client, db):
-    page = client.get("/").content.decode()
-    assert reverse("admin:index") in page and "/api/v1/docs" in page
+def test_front_page_sends_strangers_to_sign_in_which_links_the_api_docs(client, db):
+    response = client.get("/", follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("web:login"))
+    assert "/api/v1/docs" in response.content.decode()
+
+
+def test_staff_see_the_admin_in_the_workbench_navigation(client, world):
+    client.force_login(world.admin)
+    assert reverse("admin:index") in client.get("/").content.decode()
 
 
 def test_admin_shows_matters_with_status_read_only(client, world):

@@ -1,0 +1,73 @@
+"""The workbench's navigation: which sections a user sees, from the roles they hold.
+
+Only what to *show*; whether a user may open a page or take an action is decided by the pages'
+selectors and the transitions module (a hidden link is not a permission).
+"""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from yimen.accounts.models import Role
+from yimen.accounts.scopes import REGISTER_ROLES, grants_for, sees_everything
+
+CENTRE_WORK_ROLES = frozenset({Role.CLERK, Role.DISPATCHER, Role.SUPERVISOR, Role.DIRECTOR})
+UNIT_WORK_ROLES = frozenset({Role.HANDLER, Role.MEDIATOR})
+SUPERVISE_ROLES = frozenset({Role.SUPERVISOR, Role.DIRECTOR, Role.DISPATCHER})
+FOLLOW_UP_ROLES = frozenset({Role.CLERK, Role.DISPATCHER, Role.GRID_WORKER, Role.SUPERVISOR, Role.DIRECTOR})
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    label: str
+    url_name: str
+    roles: frozenset | None  # None: every signed-in user
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+SECTIONS = (
+    Section("home", _("工作台"), "web:home", None),
+    Section("window", _("受理窗口"), "web:window", REGISTER_ROLES),
+    Section("cases", _("事项台账"), "web:case_list", None),
+    Section("inbox", _("部门待办"), "web:inbox", UNIT_WORK_ROLES),
+    Section("supervise", _("督办看板"), "web:supervise", SUPERVISE_ROLES),
+    Section("followups", _("回访"), "web:followups", FOLLOW_UP_ROLES),
+)
+
+
+class Workbench:
+    """What the templates need to know about the signed-in user, computed once per request."""
+
+    def __init__(self, user):
+        self.user = user
+
+    @cached_property
+    def roles(self) -> frozenset:
+        if sees_everything(self.user):
+            return frozenset(Role.values)
+        return frozenset(g.role for g in grants_for(self.user))
+
+    def has_any(self, roles) -> bool:
+        return bool(self.roles & set(roles))
+
+    @cached_property
+    def sections(self) -> list[Section]:
+        return [s for s in SECTIONS if s.roles is None or self.has_any(s.roles)]
+
+    @cached_property
+    def role_labels(self) -> list[str]:
+        return [str(Role(r).label) for r in Role.values if r in self.roles]
+
+
+def workbench(request) -> dict:
+    """Context processor: `wb` (navigation and roles) for signed-in users."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"wb": Workbench(user)}
