@@ -31,6 +31,13 @@ def worklist(*, report: Report, args, marker) -> None:
     wl.run(report, repeat=8 if args.quick else 20, matters=marker["matters"])
 
 
+def pages(*, report: Report, args, marker) -> None:
+    from bench import pages as wb
+
+    report.section("workbench pages")
+    wb.run(report, repeat=8 if args.quick else 20, matters=marker["matters"])
+
+
 def sweep(*, report: Report, args, marker) -> None:
     from bench import sweeprun
 
@@ -55,4 +62,4 @@ def triage(*, report: Report, args, marker) -> None:
     report.figures["triage"] = {"text": done.stdout.strip(), "value": None, "target": None, "met": None}
 
 
-ALL = [("service", service), ("http", http), ("worklist", worklist), ("sweep", sweep), ("triage", triage)]
+ALL = [("service", service), ("http", http), ("worklist", worklist), ("pages", pages), ("sweep", sweep), ("triage", triage)]
