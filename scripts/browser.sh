@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
-# Make Debian's Chromium available for the browser tests (Playwright drives /usr/bin/chromium; it
-# never downloads a browser of its own). Installs it when we are root on a Debian-like system;
-# otherwise says what to do. The tests themselves decide whether a missing browser is a skip (a
-# developer's machine) or a failure (CI=true).
+# Make Debian's Chromium (and a Chinese font, for readable screenshots) available for the browser
+# tests. Playwright drives /usr/bin/chromium; it never downloads a browser of its own. Installs them
+# when we are root on a Debian-like system; otherwise says what to do. The tests themselves decide
+# whether a missing browser is a skip (a developer's machine) or a failure (CI=true).
 set -euo pipefail
 BROWSER="${YIMEN_CHROMIUM:-/usr/bin/chromium}"
-if [ -x "$BROWSER" ]; then
-  exit 0
+missing=()
+command -v "$BROWSER" >/dev/null 2>&1 || [ -x "$BROWSER" ] || missing+=(chromium)
+if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list :lang=zh 2>/dev/null | head -1)" ]; then
+  missing+=(fonts-noto-cjk)
 fi
+[ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
-  echo "安装 Chromium 供浏览器测试使用 (installing Debian chromium for the browser tests) …"
+  echo "安装 ${missing[*]} 供浏览器测试使用 (installing ${missing[*]} for the browser tests) …"
   export DEBIAN_FRONTEND=noninteractive
-  if ! apt-get install -y -qq --no-install-recommends chromium >/tmp/yimen-chromium-install.log 2>&1; then
-    apt-get update -qq >>/tmp/yimen-chromium-install.log 2>&1 || true
-    apt-get install -y -qq --no-install-recommends chromium >>/tmp/yimen-chromium-install.log 2>&1 \
-      || { echo "Chromium 安装失败，见 /tmp/yimen-chromium-install.log (chromium install failed)" >&2; exit 0; }
+  log=/tmp/yimen-browser-install.log
+  if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
+    apt-get update -qq >>"$log" 2>&1 || true
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >>"$log" 2>&1 \
+      || { echo "安装失败，见 $log (install failed)" >&2; exit 0; }
   fi
   exit 0
 fi
-echo "未找到 Chromium（$BROWSER），浏览器测试将跳过；安装：sudo apt-get install chromium (no Chromium: browser tests will be skipped)"
+echo "缺少 ${missing[*]}，浏览器测试可能跳过；安装：sudo apt-get install ${missing[*]} (browser tests may be skipped)"

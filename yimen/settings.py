@@ -153,10 +153,15 @@ YIMEN_WEBHOOK_TIMEOUT_SECONDS = env_int("YIMEN_WEBHOOK_TIMEOUT_SECONDS", 10)
 YIMEN_REOPEN_ON_UNSATISFIED = env_bool("YIMEN_REOPEN_ON_UNSATISFIED", True)
 # A list query on PostgreSQL that runs longer than this answers 400 "narrow the filters".
 YIMEN_LIST_TIMEOUT_MS = env_int("YIMEN_LIST_TIMEOUT_MS", 3000)
+# The workbench list counts its matters only up to a cap, within this time (else "50 件以上").
+YIMEN_LIST_COUNT_TIMEOUT_MS = env_int("YIMEN_LIST_COUNT_TIMEOUT_MS", 30)
+# One Excel ledger export holds at most this many rows (the file says so when it is cut).
+YIMEN_EXPORT_MAX_ROWS = env_int("YIMEN_EXPORT_MAX_ROWS", 50000)
 YIMEN_MAX_ATTACHMENT_BYTES = env_int("YIMEN_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024)
 # Run the triage engine (without legal retrieval) on every registration: suggestions and repeat links.
 YIMEN_TRIAGE_ON_INTAKE = env_bool("YIMEN_TRIAGE_ON_INTAKE", True)
-YIMEN_PUBLIC_BASE_URL = env_str("YIMEN_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# Empty: links (the receipt's QR code) use the address the request came in on.
+YIMEN_PUBLIC_BASE_URL = env_str("YIMEN_PUBLIC_BASE_URL", "")
 YIMEN_SITE_NAME = _("一门 · 综治中心矛盾纠纷多元化解平台")
 
 LOGGING = {

@@ -62,7 +62,8 @@ __all__ = [
     "DEFAULT_POLICIES", "Due", "is_working_day", "compute_due", "policy_for", "open_deadline",
     "close_deadlines", "cancel_deadlines", "extend_deadline", "recompute_provisional", "calendar_recompute",
     "calendar_year_publish", "unknown_years_in_use", "known_years_pending_recompute", "calendar_warnings",
-    "check_calendar", "describe_due", "due_label",
+    "check_calendar", "describe_due", "due_label", "ASSIGNMENT_STEPS", "open_assignment_deadlines", "LimitPreview",
+    "preview_deadline", "preview_assignment_deadlines",
 ]
 
 # Used when a deadline has no policy (an explicit amount/unit, or its policy was deleted).
@@ -259,13 +260,8 @@ def open_deadline(
     The due time is copied to the matter (HANDLE, which also clears `overdue`), the assignment
     (SIGN, UNIT_HANDLE) or the supervision order (SUPERVISION_ANSWER).
     """
-    if policy is None and (amount is None or unit is None):
-        policy = policy_for(
-            step=step, region=case.region, category=case.category, urgency=case.urgency, channel=case.channel
-        )
-    amount = amount if amount is not None else getattr(policy, "amount", None)
-    unit = unit or getattr(policy, "unit", None)
-    if amount is None or unit is None:
+    policy, amount, unit = _limit_for(case, step, policy, amount, unit)
+    if amount is None:
         return None
     due = compute_due(starts_at, amount, unit)
     deadline = Deadline.objects.create(
@@ -276,6 +272,70 @@ def open_deadline(
     )
     _copy_due(deadline, case=case, assignment=assignment, supervision=supervision, case_overdue=False)
     return deadline
+
+
+def _limit_for(case: Case, step, policy, amount, unit) -> tuple:
+    """(policy, amount, unit) a deadline of `step` on `case` runs by; amount None when none applies."""
+    if policy is None and (amount is None or unit is None):
+        policy = policy_for(
+            step=step, region=case.region, category=case.category, urgency=case.urgency, channel=case.channel
+        )
+    amount = amount if amount is not None else getattr(policy, "amount", None)
+    unit = unit or getattr(policy, "unit", None)
+    if amount is None or unit is None:
+        return policy, None, None
+    return policy, amount, unit
+
+
+# The limits every assignment gets when it is made (派单): sign for it, then handle it.
+ASSIGNMENT_STEPS = (Step.SIGN, Step.UNIT_HANDLE)
+
+
+def open_assignment_deadlines(*, case: Case, assignment: Assignment, starts_at: dt.datetime) -> list[Deadline]:
+    """Start the clocks of a new assignment (transitions._assign); `preview_assignment_deadlines`
+    shows the same limits before the dispatcher confirms."""
+    opened = [open_deadline(case=case, step=step, starts_at=starts_at, assignment=assignment) for step in ASSIGNMENT_STEPS]
+    return [d for d in opened if d is not None]
+
+
+@dataclass(frozen=True)
+class LimitPreview:
+    """A limit as it would run if started now: what `open_deadline` would write, without writing."""
+
+    step: str
+    step_label: str
+    amount: int
+    unit: str
+    unit_label: str
+    due: Due
+    policy_name: str
+    legal_basis: str
+
+    @property
+    def due_label(self) -> str:
+        return due_label(self.due.at, self.due.provisional)
+
+
+def preview_deadline(*, case: Case, step, starts_at: dt.datetime) -> LimitPreview | None:
+    """The limit `open_deadline(case=case, step=step, starts_at=starts_at)` would open, or None.
+    Reads the cached policy table and calendar only: safe to call per unit on a page."""
+    policy, amount, unit = _limit_for(case, step, None, None, None)
+    if amount is None:
+        return None
+    return LimitPreview(
+        step=str(step), step_label=str(Step(step).label), amount=amount, unit=str(unit), unit_label=str(LimitUnit(unit).label),
+        due=compute_due(starts_at, amount, unit), policy_name=getattr(policy, "name", ""),
+        legal_basis=getattr(policy, "legal_basis", ""),
+    )
+
+
+def preview_assignment_deadlines(*, case: Case, starts_at: dt.datetime) -> list[LimitPreview]:
+    """The limits an assignment on `case` made at `starts_at` would get (the same steps as
+    open_assignment_deadlines). Policies are chosen by the matter's place, category, urgency and
+    channel, so today every unit, lead or assisting, gets the same limits; a per-unit policy would
+    change this function and open_deadline together."""
+    previews = [preview_deadline(case=case, step=step, starts_at=starts_at) for step in ASSIGNMENT_STEPS]
+    return [p for p in previews if p is not None]
 
 
 def _copy_due(deadline: Deadline, *, case, assignment, supervision, case_overdue: bool) -> None:

@@ -1,10 +1,14 @@
 """Reads of matters. Every list or count of matters goes through here, scoped to the user."""
 
+import base64
+import binascii
+import json
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case as CaseWhen
+from django.db.models import Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 
 from yimen.accounts.scopes import unit_ids_for, visible_cases_q
 from yimen.common.errors import NotFound
@@ -12,6 +16,8 @@ from yimen.common.errors import NotFound
 from .models import (
     OPEN_STATUSES,
     Assignment,
+    Risk,
+    Status,
     Case,
     CaseEvent,
     Category,
@@ -67,8 +73,9 @@ class CaseFilters:
     unit: int | None = None
 
 
-def case_list_for_user(*, user, filters: CaseFilters) -> QuerySet:
-    """The scoped, filtered list, newest first. The caller slices it (keyset or offset)."""
+def case_list_for_user(*, user, filters: CaseFilters, sort: str = "-received") -> QuerySet:
+    """The scoped, filtered list, newest first unless `sort` names another of CASE_SORTS. The caller
+    slices it (keyset for KEYSET_SORTS, bounded offset for the others: see case_page)."""
     qs = case_visible_qs(user)
     if filters.status:
         qs = qs.filter(status__in=filters.status)
@@ -96,9 +103,209 @@ def case_list_for_user(*, user, filters: CaseFilters) -> QuerySet:
     if filters.text:
         qs = qs.filter(Q(title__icontains=filters.text) | Q(description__icontains=filters.text) | Q(number=filters.text))
     if filters.unit:
-        qs = qs.filter(assignments__unit_id=filters.unit).distinct()
+        # EXISTS rather than a join: a join needs DISTINCT, which stops the database from walking the
+        # received_at index and reading only one page.
+        qs = qs.filter(Exists(Assignment.objects.filter(case=OuterRef("pk"), unit_id=filters.unit)))
     # The stored triage suggestion (~2 KB) is for the detail page, not for lists.
-    return qs.select_related("category", "owning_centre").defer("triage").order_by("-received_at", "-id")
+    qs = qs.select_related("category", "owning_centre").defer("triage")
+    return qs.order_by(*CASE_SORTS.get(sort, CASE_SORTS[DEFAULT_SORT]))
+
+
+def _rank(field: str, values) -> CaseWhen:
+    """Order by the position of `field`'s value in `values` (the choices' own order)."""
+    return CaseWhen(*(When(**{field: v}, then=Value(i)) for i, v in enumerate(values)), default=Value(len(values)),
+                 output_field=IntegerField())
+
+
+DEFAULT_SORT = "-received"
+# Each ordering ends in the key of the default one, so ties are stable and pages never repeat a row.
+CASE_SORTS = {
+    "-received": ("-received_at", "-id"),  # indexes case_recv, case_region_recv (walked backwards)
+    "received": ("received_at", "id"),  # the same indexes walked forwards
+    "due": (F("due_at").asc(nulls_last=True), "-received_at", "-id"),
+    "risk": (_rank("risk", Risk.values).asc(), "-received_at", "-id"),
+    "status": (_rank("status", Status.values).asc(), "-received_at", "-id"),
+}
+# Orderings an index serves: paged by keyset at any depth. The others have no index over an
+# arbitrary scope, so they are applied only to a bounded result (at most LIST_COUNT_CAP matters).
+KEYSET_SORTS = frozenset({"-received", "received"})
+# Lists count their rows only up to this many ("1000+"): a LIMIT-ed count stays cheap on any scope.
+LIST_COUNT_CAP = 1000
+
+
+def case_count_capped(qs: QuerySet, *, cap: int | None = None) -> int | None:
+    """How many rows `qs` has, counting at most cap + 1 (more than `cap` reads as "1000+").
+
+    The count is ordered like the default list (whatever order the page uses), so the database walks
+    the received_at index and stops after cap + 1 matches instead of sorting every match first. A filter that matches rarely over a large scope could still read for long,
+    so on PostgreSQL the count gets its own short budget (YIMEN_LIST_COUNT_TIMEOUT_MS, default 30 ms):
+    past it the answer is None ("not counted"), and the page says only what it knows.
+    """
+    from django.conf import settings
+    from django.db import OperationalError, connection, transaction
+
+    cap = LIST_COUNT_CAP if cap is None else cap
+    counted = qs.order_by(*CASE_SORTS[DEFAULT_SORT]).values("pk")[: cap + 1]
+    budget_ms = getattr(settings, "YIMEN_LIST_COUNT_TIMEOUT_MS", 30)
+    if connection.vendor != "postgresql" or not budget_ms:
+        return counted.count()
+    try:
+        with transaction.atomic():  # a savepoint: a cancelled count leaves the request's transaction usable
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT current_setting('statement_timeout'), set_config('statement_timeout', %s, true)",
+                               [f"{int(budget_ms)}ms"])
+                previous = cursor.fetchone()[0]
+            total = counted.count()
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [previous])
+            return total
+    except OperationalError as error:
+        if "statement timeout" not in str(error):
+            raise
+        return None
+
+
+@dataclass
+class CasePage:
+    items: list
+    sort: str  # the ordering applied (the default when the asked one would cost too much)
+    sort_refused: bool = False
+    total: int | None = None  # None: not known (more than LIST_COUNT_CAP, or too costly to count)
+    total_over_cap: bool = False  # counted, and more than LIST_COUNT_CAP
+    next_cursor: str | None = None  # keyset sorts
+    prev_cursor: str | None = None
+    page: int = 1  # bounded sorts
+    pages: int = 1
+
+
+def case_page(*, user, filters: CaseFilters, sort: str = DEFAULT_SORT, after: str | None = None,
+              before: str | None = None, page: int = 1, limit: int = 50) -> CasePage:
+    """One page of the scoped list, cheap at any depth on any scope (a million matters).
+
+    1. An indexed ordering pages by keyset: `after`/`before` are the cursors of the last/first row
+       of the neighbouring page; the total is counted only up to LIST_COUNT_CAP.
+    2. Any other ordering is applied only when the filtered list has at most LIST_COUNT_CAP
+       matters (then it pages by offset); otherwise the default ordering is used and
+       `sort_refused` says so, so the page can ask the user to narrow the filter.
+    Run it inside list_time_limit().
+    """
+    sort = sort if sort in CASE_SORTS else DEFAULT_SORT
+    qs = case_list_for_user(user=user, filters=filters, sort=sort).select_related("region")
+    if sort not in KEYSET_SORTS:
+        total = case_count_capped(qs)
+        if total is not None and total <= LIST_COUNT_CAP:
+            pages = max(1, -(-total // limit))
+            page = min(max(1, page), pages)
+            items = list(qs[(page - 1) * limit: page * limit])
+            return CasePage(items, sort, total=total, page=page, pages=pages)
+        return _keyset_page(qs.order_by(*CASE_SORTS[DEFAULT_SORT]), DEFAULT_SORT, None, None, limit,
+                            sort_refused=True, counted=total)
+    return _keyset_page(qs, sort, after, before, limit)
+
+
+def case_list_bounded(*, user, filters: CaseFilters, sort: str = DEFAULT_SORT) -> QuerySet:
+    """The whole filtered list (for an export) in `sort`'s order when that ordering is affordable
+    (an indexed one, or a list of at most LIST_COUNT_CAP matters), else in the default order."""
+    sort = sort if sort in CASE_SORTS else DEFAULT_SORT
+    if sort not in KEYSET_SORTS:
+        total = case_count_capped(case_list_for_user(user=user, filters=filters))
+        if total is None or total > LIST_COUNT_CAP:
+            sort = DEFAULT_SORT
+    return case_list_for_user(user=user, filters=filters, sort=sort)
+
+
+_UNCOUNTED = object()
+
+
+def _keyset_page(qs, sort, after, before, limit, *, sort_refused=False, counted=_UNCOUNTED) -> CasePage:
+    """A page after (or before) a cursor on (received_at, id), in `sort`'s direction: the database
+    walks the received_at index from the cursor, so page 10,000 costs what page 1 costs."""
+    newest_first = sort.startswith("-")
+    backwards = bool(before) and not after
+    cursor = after or before
+    page_qs = qs
+    if cursor:
+        received_at, pk = decode_case_cursor(cursor)
+        if newest_first != backwards:  # the rows after the cursor are the older ones
+            page_qs = qs.filter(Q(received_at__lte=received_at) & (Q(received_at__lt=received_at) | Q(id__lt=pk)))
+        else:
+            page_qs = qs.filter(Q(received_at__gte=received_at) & (Q(received_at__gt=received_at) | Q(id__gt=pk)))
+    if backwards:
+        page_qs = page_qs.reverse()
+    rows = list(page_qs[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if backwards:
+        rows.reverse()
+    result = CasePage(rows, sort, sort_refused=sort_refused)
+    if rows:
+        has_next, has_prev = (True, more) if backwards else (more, bool(cursor))
+        result.next_cursor = encode_case_cursor(rows[-1].received_at, rows[-1].pk) if has_next else None
+        result.prev_cursor = encode_case_cursor(rows[0].received_at, rows[0].pk) if has_prev else None
+    if not cursor and not more:
+        result.total = len(rows)  # the whole list is on this page: counted for free
+    else:
+        total = case_count_capped(qs) if counted is _UNCOUNTED else counted
+        result.total = total if total is not None and total <= LIST_COUNT_CAP else None
+        result.total_over_cap = total is not None and total > LIST_COUNT_CAP
+    return result
+
+
+def encode_case_cursor(received_at: datetime, pk: int) -> str:
+    """The same opaque cursor as the API's (base64 of [received_at, id])."""
+    raw = json.dumps([received_at.isoformat(), pk], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_case_cursor(cursor: str) -> tuple[datetime, int]:
+    from django.utils.translation import gettext as _
+
+    from yimen.common.errors import InvalidInput
+
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        stamp, pk = json.loads(raw)
+        received_at = datetime.fromisoformat(stamp)
+        if received_at.tzinfo is None or not isinstance(pk, int):
+            raise ValueError
+    except (ValueError, TypeError, json.JSONDecodeError, binascii.Error):
+        raise InvalidInput(_("分页位置无效，请从第一页重新浏览。"), field="cursor") from None
+    return received_at, pk
+
+
+def case_filter_units(user) -> QuerySet:
+    """The units a user may narrow a list by: their own units, and those the centres in their
+    regions work with (units in the region and below, and units stationed in its centres)."""
+    from yimen.accounts.scopes import grants_for, sees_everything
+    from yimen.regions.models import Stationing, Unit
+
+    units = Unit.objects.filter(active=True).select_related("region").order_by("region__code", "name")
+    if sees_everything(user):
+        return units
+    q = Q(pk__in=unit_ids_for(user))
+    for grant in grants_for(user):
+        if grant.region_code and not grant.unit_id:
+            stationed = Stationing.objects.filter(unit=OuterRef("pk"), centre__region__code__startswith=grant.region_code)
+            q |= Q(region__code__startswith=grant.region_code) | Q(Exists(stationed))
+    return units.filter(q)
+
+
+# Regions offered in the list's region picker: down to townships (a village is typed by its code).
+FILTER_REGION_LEVELS = ("city", "county", "township")
+
+
+def case_filter_regions(user) -> QuerySet:
+    """Regions a user may pick to narrow a list by place: those in their grants' regions."""
+    from yimen.accounts.scopes import grants_for, sees_everything
+    from yimen.regions.models import Region
+
+    regions = Region.objects.filter(level__in=FILTER_REGION_LEVELS).order_by("code")
+    if sees_everything(user):
+        return regions
+    q = Q(pk__in=[])
+    for code in {g.region_code for g in grants_for(user) if g.region_code}:
+        q |= Q(code__startswith=code)
+    return regions.filter(q)
 
 
 def assignment_inbox(*, user, statuses=("pending", "accepted")) -> QuerySet:

@@ -50,6 +50,7 @@ from .models import (
     Urgency,
 )
 from .rules import MOVES, Action, check_move, is_allowed
+from .validators import RecordKind, validate_mediation_session
 
 SYSTEM_LABEL = "系统"
 
@@ -253,8 +254,7 @@ def _assign(ctx: _Context, lead: Unit, assists: list[Unit], tasks: dict[int, str
             case=ctx.case, unit=unit, part=wanted[unit.pk], task=tasks.get(unit.pk, "")[:300],
             dispatched_by=ctx.actor, dispatched_at=ctx.now,
         )
-        deadlines.open_deadline(case=ctx.case, step=Step.SIGN, starts_at=ctx.now, assignment=assignment)
-        deadlines.open_deadline(case=ctx.case, step=Step.UNIT_HANDLE, starts_at=ctx.now, assignment=assignment)
+        deadlines.open_assignment_deadlines(case=ctx.case, assignment=assignment, starts_at=ctx.now)
         ctx.assignments.append(assignment)
         created.append(assignment)
     return created
@@ -325,6 +325,18 @@ def case_convene_joint(
 # The unit's side
 
 
+# Unit moves need one of the actor's own assignments in these statuses (resolve: the lead's). The
+# services pick by these sets, and allowed_actions offers a move only when such an assignment exists,
+# so a handler whose dispatch is already accepted is not offered 签收 again.
+ASSIGNMENT_NEEDED = {
+    Action.ACCEPT: frozenset({AssignmentStatus.PENDING}),
+    Action.RETURN: frozenset({AssignmentStatus.PENDING, AssignmentStatus.ACCEPTED}),
+    Action.RECORD_PROGRESS: frozenset({AssignmentStatus.ACCEPTED}),
+    Action.RESOLVE: frozenset({AssignmentStatus.ACCEPTED}),
+    Action.REQUEST_EXTENSION: frozenset(LIVE_ASSIGNMENT_STATUSES),
+}
+
+
 def _pick_assignment(ctx: _Context, assignment_id: int | None, statuses, *, missing: str) -> Assignment:
     mine = [a for a in ctx.assignments if a.unit_id in ctx.actor_unit_ids or sees_everything(ctx.actor)]
     if assignment_id is not None:
@@ -342,7 +354,7 @@ def assignment_accept(*, actor, case: Case, assignment_id: int | None = None) ->
     with transaction.atomic():
         ctx = _begin(Action.ACCEPT, actor=actor, case=case)
         assignment = _pick_assignment(
-            ctx, assignment_id, {AssignmentStatus.PENDING}, missing=_("本单位没有待签收的派单。")
+            ctx, assignment_id, ASSIGNMENT_NEEDED[Action.ACCEPT], missing=_("本单位没有待签收的派单。")
         )
         assignment.status = AssignmentStatus.ACCEPTED
         assignment.accepted_at = ctx.now
@@ -364,7 +376,7 @@ def assignment_return(*, actor, case: Case, reason: str, assignment_id: int | No
         ctx = _begin(Action.RETURN, actor=actor, case=case)
         reason = _require_text(reason, "reason", _("退单理由"))
         assignment = _pick_assignment(
-            ctx, assignment_id, {AssignmentStatus.PENDING, AssignmentStatus.ACCEPTED}, missing=_("本单位没有可退回的派单。")
+            ctx, assignment_id, ASSIGNMENT_NEEDED[Action.RETURN], missing=_("本单位没有可退回的派单。")
         )
         assignment.status = AssignmentStatus.RETURNED
         assignment.returned_at = ctx.now
@@ -380,11 +392,15 @@ def assignment_return(*, actor, case: Case, reason: str, assignment_id: int | No
 
 
 def case_record_progress(*, actor, case: Case, note: str, kind: str = "handling", details: dict | None = None) -> Case:
-    """A handling step or a mediation session (kind="mediation", details: date, place, method, …)."""
+    """A handling step or a mediation session (kind="mediation"; details checked by
+    validators.validate_mediation_session: date, place, mediators, method, parties present, result, next step)."""
     with transaction.atomic():
         ctx = _begin(Action.RECORD_PROGRESS, actor=actor, case=case)
         note = _require_text(note, "note", _("办理情况"))
-        assignment = _pick_assignment(ctx, None, {AssignmentStatus.ACCEPTED}, missing=_("请先签收派单再记录办理情况。"))
+        kind = _choice(kind or RecordKind.HANDLING, RecordKind, "kind", _("记录类型"))
+        if kind == RecordKind.MEDIATION:
+            details = validate_mediation_session(details, today=timezone.localdate(ctx.now))
+        assignment = _pick_assignment(ctx, None, ASSIGNMENT_NEEDED[Action.RECORD_PROGRESS], missing=_("请先签收派单再记录办理情况。"))
         _event(ctx, EventKind.PROGRESS_RECORDED, from_status=ctx.case.status, reason=note,
                unit=assignment.unit.name, record_kind=kind, details=details or {})
         return ctx.case
@@ -396,7 +412,7 @@ def case_resolve(*, actor, case: Case, outcome: str, result: str) -> Case:
         ctx = _begin(Action.RESOLVE, actor=actor, case=case)
         _choice(outcome, Outcome, "outcome", _("办理结果"))
         result = _require_text(result, "result", _("办理情况"))
-        lead = next((a for a in ctx.live() if a.part == AssignmentPart.LEAD and a.status == AssignmentStatus.ACCEPTED), None)
+        lead = next((a for a in ctx.live() if a.part == AssignmentPart.LEAD and a.status in ASSIGNMENT_NEEDED[Action.RESOLVE]), None)
         if lead is None or (lead.unit_id not in ctx.actor_unit_ids and not sees_everything(actor)):
             raise PermissionDenied(_("只有已签收的牵头单位可以办结。"), code="not_lead")
         for assignment in ctx.live():
@@ -570,7 +586,7 @@ def extension_request(*, actor, case: Case, amount: int, reason: str, assignment
         reason = _require_text(reason, "reason", _("延期理由"))
         if not isinstance(amount, int) or amount <= 0:
             raise InvalidInput(_("延期时长必须是正整数。"), field="amount")
-        assignment = _pick_assignment(ctx, assignment_id, LIVE_ASSIGNMENT_STATUSES, missing=_("本单位没有办理中的派单。"))
+        assignment = _pick_assignment(ctx, assignment_id, ASSIGNMENT_NEEDED[Action.REQUEST_EXTENSION], missing=_("本单位没有办理中的派单。"))
         limit = assignment.deadlines.filter(step=Step.UNIT_HANDLE, state="open").select_related("policy").first()
         if limit is None:
             raise Conflict(_("该派单没有正在计时的办理期限。"), code="no_deadline")
@@ -680,7 +696,17 @@ def allowed_actions(user, case: Case, assignments: list[Assignment] | None = Non
         assignments = list(case.assignments.all())
     assigned = {a.unit_id for a in assignments}
     roles = _roles(user, case, assigned)
-    return [action for action in MOVES if is_allowed(action, case.status, roles)]
+    allowed = [action for action in MOVES if is_allowed(action, case.status, roles)]
+    if sees_everything(user) or not any(action in ASSIGNMENT_NEEDED for action in allowed):
+        return allowed
+    own_units = unit_ids_for(user)
+    own = [a for a in assignments if a.unit_id in own_units]
+
+    def has_assignment(action) -> bool:
+        needed = ASSIGNMENT_NEEDED[action]
+        return any(a.status in needed and (action != Action.RESOLVE or a.part == AssignmentPart.LEAD) for a in own)
+
+    return [action for action in allowed if action not in ASSIGNMENT_NEEDED or has_assignment(action)]
 
 
 def centre_for_actor(actor, region=None) -> Centre:

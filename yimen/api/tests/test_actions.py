@@ -36,7 +36,7 @@ HAPPY = [
     ("register", "dispatcher", "dispatch", {"lead_unit": "hrss", "assist_units": ["justice_office"], "tasks": {"hrss": "核实欠薪"}}, "dispatched", "dispatched"),
     ("dispatched", "handler", "accept", {}, "in_progress", "accepted"),
     ("dispatched", "handler", "return", {"reason": "不属本单位职责"}, "returned", "returned"),
-    ("in_progress", "handler", "record_progress", {"note": "第一次调解", "kind": "mediation", "details": {"place": "调解室"}}, "in_progress", "progress_recorded"),
+    ("in_progress", "handler", "record_progress", {"note": "第一次调解", "kind": "mediation", "details": {"date": "2025-03-01", "place": "调解室", "method": "face_to_face"}}, "in_progress", "progress_recorded"),
     ("in_progress", "handler", "resolve", {"outcome": "agreement", "result": "达成协议"}, "resolved", "resolved"),
     ("register", "clerk", "resolve_on_spot", {"outcome": "explained", "result": "现场解释政策"}, "resolved", "resolved"),
     (_ready_to_follow_up, "clerk", "follow_up", {"satisfaction": "satisfied", "method": "phone"}, "followed_up", "followed_up"),

@@ -132,7 +132,7 @@ def test_an_assisting_unit_cannot_resolve_the_matter(world):
 def test_allowed_actions_follow_the_rules(world):
     case = world.dispatched()
     assert set(t.allowed_actions(world.handler, case)) == {
-        "accept", "return", "record_progress", "request_extension", "answer_supervision",
+        "accept", "return", "request_extension", "answer_supervision",
     }
     assert "dispatch" not in t.allowed_actions(world.dispatcher, case)
     assert "supervise" in t.allowed_actions(world.supervisor, case)
@@ -180,3 +180,12 @@ def test_a_petitions_decision_limit_is_met_by_triage_and_cancelled_by_not_accept
     other = world.register(channel="petition")
     t.case_not_accept(actor=world.clerk, case=other, reason="属诉讼事项", where_to_go="青溪县人民法院")
     assert not Deadline.objects.filter(case=other, state="open").exists()
+
+
+def test_allowed_actions_offer_unit_moves_only_for_the_units_own_assignment_state(world):
+    case = world.in_progress()  # the county labour bureau (lead) has accepted; the justice office assists
+    lead_moves = set(t.allowed_actions(world.handler, case))
+    assert "accept" not in lead_moves
+    assert {"return", "record_progress", "resolve", "request_extension"} <= lead_moves
+    assisting = set(t.allowed_actions(world.justice_handler, case))
+    assert "resolve" not in assisting and "record_progress" not in assisting and "accept" in assisting

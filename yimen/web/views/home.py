@@ -1,10 +1,13 @@
-"""Sign-in, sign-out and the home page."""
+"""Sign-in, sign-out and the home page (the worklist per role)."""
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from yimen.cases import worklists
 
 
 class SignInView(auth_views.LoginView):
@@ -15,8 +18,10 @@ class SignInView(auth_views.LoginView):
 
 @login_required
 def home(request):
-    """Placeholder until the worklist lands: the signed-in user's roles and sections."""
-    return render(request, "web/home.html", {"title": _("工作台")})
+    """What is waiting for this user, from the roles they hold: a constant number of queries per
+    role (worklists.home_work), capped counts where a region's scope is large."""
+    work = worklists.home_work(user=request.user, now=timezone.now())
+    return render(request, "web/home.html", {"title": _("工作台"), "active_section": "home", "work": work})
 
 
 urlpatterns = [

@@ -24,7 +24,7 @@ class Command(BaseCommand):
             self._load(matters, seed)
         if demo_exists():
             self.stdout.write("")
-            self.stdout.write(signin_table(settings.YIMEN_PUBLIC_BASE_URL))
+            self.stdout.write(signin_table(settings.YIMEN_PUBLIC_BASE_URL or "http://127.0.0.1:8000"))
         else:
             self.stdout.write("演示数据尚未加载：yimen demo load (the demo is not loaded yet)")
 

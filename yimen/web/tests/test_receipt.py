@@ -1,0 +1,97 @@
+"""The receipt (受理回执): printable on A4 and A5, with number, query code and a QR code to the
+residents' tracking page."""
+
+import pytest
+import segno
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from yimen.cases.intake import PartyInput
+from yimen.web.links import resident_track_url
+
+
+@pytest.fixture
+def receipt_of(client):
+    def get(user, case, **params):
+        client.force_login(user)
+        return client.get(reverse("web:case_receipt", args=[case.number]), params)
+
+    return get
+
+
+def test_the_receipt_shows_what_the_resident_needs_with_personal_data_masked(receipt_of, world, settings):
+    settings.YIMEN_PUBLIC_BASE_URL = "https://jfm.example.gov.cn/"
+    world.centre_township.address = "桃源镇人民路1号"
+    world.centre_township.phone = "0757-1234567"
+    world.centre_township.save()
+    case = world.register()
+    html = receipt_of(world.clerk, case).content.decode()
+    for text in ("桃源镇综治中心", "受理回执", case.number, case.query_code, "来访", "张三", "110101********4477",
+                 "138****8000", "欠薪纠纷", "劳资/欠薪", "杏花村第一网格", "桃源镇人民路1号", "0757-1234567", "李窗口"):
+        assert text in html, text
+    assert "110101199003074477" not in html and "13800138000" not in html
+    # The response limit, as the due tags write it.
+    due = f"{case.due_at.astimezone().year}年"
+    assert due in html and "前答复" in html
+    track = f"https://jfm.example.gov.cn/r/track/?number={case.number}&code={case.query_code}"
+    assert segno.make(track, error="m").svg_inline(scale=4, border=2, svgclass="qr", lineclass="qr-line") in html
+    assert track.replace("&", "&amp;") in html
+    assert "@page { size: A4" in html and 'data-print' in html and 'class="receipt-tools no-print"' in html
+
+
+def test_the_a5_receipt_renders_for_the_smaller_printer(receipt_of, world):
+    case = world.register()
+    html = receipt_of(world.clerk, case, size="a5").content.decode()
+    assert "@page { size: A5" in html and "receipt size-a5" in html and case.query_code in html
+    assert '<svg width="' in html and 'transform="scale(3)"' in html
+
+
+def test_an_unknown_paper_size_prints_on_a4(receipt_of, world):
+    assert "@page { size: A4" in receipt_of(world.clerk, world.register(), size="letter").content.decode()
+
+
+def test_a_clerk_of_another_township_cannot_open_the_receipt(receipt_of, world):
+    case = world.register()
+    assert receipt_of(world.other_clerk, case).status_code == 404
+    assert receipt_of(world.outsider, case).status_code == 404
+
+
+def test_a_unit_handler_who_sees_the_matter_cannot_print_its_query_code(receipt_of, world):
+    case = world.dispatched()
+    response = receipt_of(world.handler, case)
+    assert response.status_code == 403 and case.query_code not in response.content.decode()
+
+
+def test_the_township_dispatcher_and_the_county_may_reprint_the_receipt(receipt_of, world):
+    case = world.register()
+    assert receipt_of(world.dispatcher, case).status_code == 200
+    assert receipt_of(world.county_dispatcher, case).status_code == 200
+
+
+def test_the_tracking_link_uses_the_request_address_when_no_public_address_is_set(rf, world, settings):
+    case = world.register()
+    settings.YIMEN_PUBLIC_BASE_URL = ""
+    settings.ALLOWED_HOSTS = ["10.1.2.3", "testserver"]
+    url = resident_track_url(rf.get("/", HTTP_HOST="10.1.2.3:8000"), case)
+    assert url == f"http://10.1.2.3:8000/r/track/?number={case.number}&code={case.query_code}"
+    settings.YIMEN_PUBLIC_BASE_URL = "https://jfm.example.gov.cn"
+    assert resident_track_url(rf.get("/"), case).startswith("https://jfm.example.gov.cn/r/track/?number=")
+
+
+def _queries(client, case) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("web:case_receipt", args=[case.number]))
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_receipt_costs_the_same_number_of_queries_with_more_parties_and_history(client, world):
+    client.force_login(world.clerk)
+    small = world.register()
+    few = _queries(client, small)
+    many = [PartyInput(name=f"工人{i}", phone=f"1390000{i:04d}") for i in range(8)]
+    for _ in range(4):
+        world.register()
+    big = world.register(parties=many)
+    assert _queries(client, big) == few
