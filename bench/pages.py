@@ -28,8 +28,7 @@ def _matter_numbers(username: str) -> dict:
     user = User.objects.get(username=username)
 
     def first(**kw):
-        case = case_list_for_user(user=user, filters=CaseFilters(**kw)).only("number").first()
-        return case.number if case else None
+        return case_list_for_user(user=user, filters=CaseFilters(**kw)).values_list("number", flat=True).first()
 
     return {
         "newest": first(),

@@ -253,6 +253,7 @@ def _assign(ctx: _Context, lead: Unit, assists: list[Unit], tasks: dict[int, str
         assignment = Assignment.objects.create(
             case=ctx.case, unit=unit, part=wanted[unit.pk], task=tasks.get(unit.pk, "")[:300],
             dispatched_by=ctx.actor, dispatched_at=ctx.now,
+            case_region_code=ctx.case.region_code, case_owning_code=ctx.case.owning_code,
         )
         deadlines.open_assignment_deadlines(case=ctx.case, assignment=assignment, starts_at=ctx.now)
         ctx.assignments.append(assignment)
@@ -572,6 +573,7 @@ def case_escalate(*, actor, case: Case, reason: str) -> Case:
                 _cancel_assignment(assignment)
         ctx.case.owning_centre = parent
         ctx.case.owning_code = parent.region.code
+        Assignment.objects.filter(case=ctx.case).update(case_owning_code=parent.region.code)
         ctx.case.escalation_count += 1
         _set_status(ctx, Status.PENDING_DISPATCH, "owning_centre", "owning_code", "escalation_count")
         _event(ctx, EventKind.ESCALATED, from_status=previous, reason=reason, from_centre=from_centre.name, to_centre=parent.name)

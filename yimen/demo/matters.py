@@ -369,10 +369,12 @@ class _Matter:
             actor = self._actor(lead.unit_id)
             if (lead.unit.kind in _MEDIATING_KINDS or failing) and self.two_sided:
                 self.sessions += 1
-                note = self._fmt(self.rng.choice(process.MEDIATION_SESSIONS), no=self.sessions,
-                                 place=self.rng.choice(process.MEDIATION_PLACES),
+                place = self.rng.choice(process.MEDIATION_PLACES)
+                note = self._fmt(self.rng.choice(process.MEDIATION_SESSIONS), no=self.sessions, place=place,
                                  note=self.rng.choice(process.MEDIATION_NOTES[:3] if failing else process.MEDIATION_NOTES))
-                details = {"session": self.sessions, "method": self.rng.choice(("面对面", "背对背", "电话"))}
+                # The date defaults to the (demo clock's) day; the method is a MediationMethod code.
+                details = {"session": self.sessions, "place": place, "mediators": actor.get_full_name(),
+                           "method": self.rng.choice(("face_to_face", "face_to_face", "back_to_back", "online"))}
                 self.case = self.svc.case_record_progress(actor=actor, case=self.case, note=note, kind="mediation", details=details)
             else:
                 note = self._fmt(self._pick(self.outcomes.progress))

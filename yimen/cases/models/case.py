@@ -394,6 +394,11 @@ class Assignment(models.Model):
     returned_at = models.DateTimeField(_("退单时间"), null=True, blank=True)
     return_reason = models.TextField(_("退单理由"), blank=True)
     completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # Copies of the matter's place and owning centre (kept by the transitions module: set at dispatch,
+    # moved on escalation), so the supervisor boards count live assignments by region from one index
+    # without joining a million matters.
+    case_region_code = models.CharField(_("事发地区划代码"), max_length=15, blank=True, default="", editable=False)
+    case_owning_code = models.CharField(_("主办中心区划代码"), max_length=15, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("派单")
@@ -402,6 +407,12 @@ class Assignment(models.Model):
         indexes = [
             # A unit's inbox: its live assignments, oldest limit first.
             models.Index(fields=["unit", "status", "due_at"], name="assignment_inbox"),
+            # The supervisor boards: live assignments due within a window, counted per unit and owning
+            # centre within a region (index-only on PostgreSQL, where INCLUDE is supported).
+            models.Index(
+                fields=["due_at"], include=["unit", "case_region_code", "case_owning_code"],
+                condition=Q(status__in=["pending", "accepted"]), name="assignment_board",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

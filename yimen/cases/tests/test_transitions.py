@@ -189,3 +189,13 @@ def test_allowed_actions_offer_unit_moves_only_for_the_units_own_assignment_stat
     assert {"return", "record_progress", "resolve", "request_extension"} <= lead_moves
     assisting = set(t.allowed_actions(world.justice_handler, case))
     assert "resolve" not in assisting and "record_progress" not in assisting and "accept" in assisting
+
+
+def test_assignments_carry_the_matters_place_and_follow_its_owning_centre_up_on_escalation(world):
+    case = world.in_progress()
+    assert {(a.case_region_code, a.case_owning_code) for a in case.assignments.all()} == {
+        (case.region_code, world.township.code)
+    }
+    t.case_escalate(actor=world.director, case=case, reason="镇级无法化解")
+    assert {a.case_owning_code for a in case.assignments.all()} == {world.county.code}
+    assert {a.case_region_code for a in case.assignments.all()} == {case.region_code}
