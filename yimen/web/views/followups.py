@@ -6,17 +6,13 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from yimen.cases import worklists
 from yimen.cases.models import Satisfaction
+from yimen.cases.presenting import FOLLOW_UP_METHODS
 
 from .inbox import page_of
 
-# FollowUp.method is free text (max 20); these are the ways a centre calls back.
-METHODS = {
-    "phone": gettext_lazy("电话"), "visit": gettext_lazy("上门"), "sms": gettext_lazy("短信"), "on_site": gettext_lazy("现场"),
-}
 
 
 @login_required
@@ -32,7 +28,7 @@ def followups(request):
         # After a follow-up the action endpoint returns here with ?done=<number>: read the matter
         # again and say what the service did (an unsatisfied follow-up reopens it, per policy).
         "done": worklists.follow_up_result(user=user, number=done[:32]) if done else None,
-        "satisfactions": Satisfaction.choices, "methods": METHODS,
+        "satisfactions": Satisfaction.choices, "methods": FOLLOW_UP_METHODS,
     }
     return render(request, "web/followups/queue.html", context)
 
