@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "yimen.accounts",
     "yimen.cases",
     "yimen.notifications",
+    "yimen.residents",
     "yimen.triage",
     "yimen.api",
     "yimen.web",
@@ -162,6 +163,29 @@ YIMEN_MAX_ATTACHMENT_BYTES = env_int("YIMEN_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1
 YIMEN_TRIAGE_ON_INTAKE = env_bool("YIMEN_TRIAGE_ON_INTAKE", True)
 # Empty: links (the receipt's QR code) use the address the request came in on.
 YIMEN_PUBLIC_BASE_URL = env_str("YIMEN_PUBLIC_BASE_URL", "")
+# ---- Residents' door (解纷码): yimen.residents and the /r/ pages ---------------------------------
+# Where one-time SMS codes go: a dotted path to a yimen.residents.sms.SmsSender. The default writes
+# the code to the log (embedded mode); a real gateway is an adapter class named here.
+YIMEN_SMS_SENDER = env_str("YIMEN_SMS_SENDER", "yimen.residents.sms.LogSmsSender")
+YIMEN_SMS_CODE_TTL_SECONDS = env_int("YIMEN_SMS_CODE_TTL_SECONDS", 600)
+YIMEN_SMS_CODE_MAX_ATTEMPTS = env_int("YIMEN_SMS_CODE_MAX_ATTEMPTS", 5)
+# Demo/embedded mode only: also show the code on the page, since no phone receives it.
+YIMEN_SMS_ECHO_CODE = env_bool("YIMEN_SMS_ECHO_CODE", DEBUG)
+# Rate limits, "<count>/<s|m|h|d>", per phone number and per client address.
+YIMEN_RATE_SMS_PER_PHONE = env_str("YIMEN_RATE_SMS_PER_PHONE", "5/h")
+YIMEN_RATE_SMS_PER_ADDRESS = env_str("YIMEN_RATE_SMS_PER_ADDRESS", "20/h")
+YIMEN_RATE_LOOKUP_PER_ADDRESS = env_str("YIMEN_RATE_LOOKUP_PER_ADDRESS", "30/h")
+YIMEN_RATE_LOOKUP_PER_NUMBER = env_str("YIMEN_RATE_LOOKUP_PER_NUMBER", "10/h")
+YIMEN_RATE_REGISTER_PER_PHONE = env_str("YIMEN_RATE_REGISTER_PER_PHONE", "5/d")
+YIMEN_RATE_REGISTER_PER_ADDRESS = env_str("YIMEN_RATE_REGISTER_PER_ADDRESS", "30/d")
+# Behind a reverse proxy, the request header that carries the client's address (e.g. HTTP_X_REAL_IP);
+# empty: REMOTE_ADDR. Only set it when the proxy overwrites the header.
+YIMEN_CLIENT_ADDRESS_HEADER = env_str("YIMEN_CLIENT_ADDRESS_HEADER", "")
+YIMEN_RESIDENT_MAX_UPLOAD_BYTES = env_int("YIMEN_RESIDENT_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+YIMEN_RESIDENT_MAX_FILES = env_int("YIMEN_RESIDENT_MAX_FILES", 6)
+# A verified phone opens "my matters" for this long; unfinished registrations are kept this many days.
+YIMEN_RESIDENT_SESSION_MINUTES = env_int("YIMEN_RESIDENT_SESSION_MINUTES", 120)
+YIMEN_RESIDENT_DRAFT_DAYS = env_int("YIMEN_RESIDENT_DRAFT_DAYS", 7)
 YIMEN_SITE_NAME = _("一门 · 综治中心矛盾纠纷多元化解平台")
 
 LOGGING = {

@@ -18,6 +18,9 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("督办员")
     DIRECTOR = "director", _("中心主任/领导")
     EXTERNAL = "external", _("外部系统")
+    # Never a membership: a resident acts on the one matter they proved (number + query code, or a
+    # verified phone) through accounts.scopes.ResidentActor, not through an account.
+    RESIDENT = "resident", _("群众")
 
 
 # Roles that act for a centre over a region; the others act for a unit.

@@ -9,6 +9,8 @@ the transitions module asks `roles_over_case` before every move.
   for it.
 - Grid workers and external systems act where the matter happened: their region or below.
 - Unit roles (handler, mediator, expert) act on matters that were dispatched to their unit.
+- A resident (`ResidentActor`) has no account: they hold the resident role over exactly the matters
+  they proved they may see, by number and query code or by a verified phone (yimen.residents).
 """
 
 from dataclasses import dataclass
@@ -27,6 +29,27 @@ class Grant:
     role: str
     region_code: str
     unit_id: int | None
+
+
+class ResidentActor:
+    """A resident on the residents' pages, acting on the matters they proved (never a User).
+
+    It answers the few questions the services ask of an actor: not authenticated, no memberships, no
+    primary key (so nothing is written into a user foreign key), and a label for the timeline.
+    """
+
+    is_authenticated = False
+    is_superuser = False
+    pk = None
+
+    def __init__(self, *, case_ids=(), phone: str = ""):
+        self.case_ids = frozenset(case_ids)
+        self.phone = phone
+
+    def __str__(self):
+        from yimen.cases.models import mask_phone
+
+        return f"群众（{mask_phone(self.phone)}）" if self.phone else "群众"
 
 
 def grants_for(user) -> tuple[Grant, ...]:
@@ -53,6 +76,8 @@ def visible_cases_q(user) -> Q:
 
     if sees_everything(user):
         return Q()
+    if isinstance(user, ResidentActor):
+        return Q(pk__in=sorted(user.case_ids))
     q = Q(pk__in=[])
     unit_ids = set()
     for grant in grants_for(user):
@@ -74,6 +99,8 @@ def unit_ids_for(user, roles=UNIT_ROLES) -> set[int]:
 
 def roles_over_case(user, case, assigned_unit_ids: set[int]) -> frozenset[str]:
     """The roles `user` holds over `case`, given the ids of units that have (had) an assignment on it."""
+    if isinstance(user, ResidentActor):
+        return frozenset({Role.RESIDENT}) if case.pk in user.case_ids else frozenset()
     roles = set()
     for grant in grants_for(user):
         if grant.role in CENTRE_ROLES:
@@ -90,6 +117,8 @@ def roles_over_case(user, case, assigned_unit_ids: set[int]) -> frozenset[str]:
 def can_see_case(user, case, assigned_unit_ids: set[int]) -> bool:
     if sees_everything(user):
         return True
+    if isinstance(user, ResidentActor):
+        return case.pk in user.case_ids
     for grant in grants_for(user):
         if grant.role in CENTRE_ROLES or grant.role in PLACE_ROLES:
             if case.region_code.startswith(grant.region_code):
@@ -111,7 +140,8 @@ REGISTER_ROLES = frozenset({Role.CLERK, Role.DISPATCHER, Role.DIRECTOR, Role.GRI
 
 
 def can_register(user, region) -> bool:
-    """Who may register a matter at `region`: front-line roles whose region contains it."""
-    if sees_everything(user):
+    """Who may register a matter at `region`: front-line roles whose region contains it, and residents
+    (the residents' pages name the centre they scanned; intake keeps the place inside its region)."""
+    if sees_everything(user) or isinstance(user, ResidentActor):
         return True
     return any(g.role in REGISTER_ROLES and region.code.startswith(g.region_code) for g in grants_for(user))

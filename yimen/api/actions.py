@@ -12,11 +12,14 @@ from django.utils.translation import gettext as _
 from pydantic import WithJsonSchema
 
 from yimen.cases import transitions as t
-from yimen.cases.rules import MOVES, Action
+from yimen.cases.rules import MOVES, RESIDENT_ONLY_ACTIONS, Action
 from yimen.common.errors import NotFound
 
 from . import schemas as s
 from .parsing import category_by_code, unit_by_id, units_by_id
+
+# The API is a door for staff and other systems; a resident's own moves are on the residents' pages.
+STAFF_ACTIONS = [action for action in Action if action not in RESIDENT_ONLY_ACTIONS]
 
 
 @dataclass(frozen=True)
@@ -98,15 +101,15 @@ _CALLS: dict[str, Callable] = {
 }
 
 ACTIONS: dict[str, ActionSpec] = {
-    str(action): ActionSpec(str(action), s.ACTION_SCHEMAS[action], _CALLS[action]) for action in Action
+    str(action): ActionSpec(str(action), s.ACTION_SCHEMAS[action], _CALLS[action]) for action in STAFF_ACTIONS
 }
-assert set(ACTIONS) == set(MOVES), "every move in rules.MOVES needs a body schema and an adapter"
+assert set(ACTIONS) == set(MOVES) - RESIDENT_ONLY_ACTIONS, "every staff move in rules.MOVES needs a body schema and an adapter"
 
 
 def action_spec(name: str) -> ActionSpec:
     spec = ACTIONS.get(name)
     if spec is None:
-        valid = "、".join(f"{a.value}（{a.label}）" for a in Action)
+        valid = "、".join(f"{a.value}（{a.label}）" for a in STAFF_ACTIONS)
         raise NotFound(
             _("未知的操作“%(name)s”。可用的操作：%(valid)s。") % {"name": name, "valid": valid},
             code="unknown_action", field="action", valid_actions=list(ACTIONS),
@@ -119,7 +122,7 @@ def action_spec(name: str) -> ActionSpec:
 
 
 def _actions_for(schema) -> list[Action]:
-    return [a for a in Action if s.ACTION_SCHEMAS[a] is schema]
+    return [a for a in STAFF_ACTIONS if s.ACTION_SCHEMAS[a] is schema]
 
 
 def body_components() -> dict:
@@ -152,7 +155,7 @@ def actions_description() -> str:
         "| 操作 action | 名称 | 可执行角色 | 可从哪些状态执行 | 字段 |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for action in Action:
+    for action in STAFF_ACTIONS:
         move = MOVES[action]
         roles = "、".join(str(r.label) for r in Role if r in move.roles)
         sources = "、".join(str(x.label) for x in Status if x in move.sources)
@@ -181,8 +184,8 @@ def actions_openapi() -> dict:
 ActionName = Annotated[
     str,
     WithJsonSchema({
-        "type": "string", "enum": [a.value for a in Action],
-        "description": "；".join(f"{a.value}={a.label}" for a in Action),
+        "type": "string", "enum": [a.value for a in STAFF_ACTIONS],
+        "description": "；".join(f"{a.value}={a.label}" for a in STAFF_ACTIONS),
     }),
 ]
 

@@ -27,6 +27,9 @@ from .models import (
 from .validators import MEDIATION_FIELDS, MediationMethod, RecordKind
 
 FOLLOW_UP_METHODS = {"phone": _l("电话"), "visit": _l("上门"), "sms": _l("短信"), "on_site": _l("现场"), "wechat": _l("微信")}
+# A resident rating the result on the residents' pages: a follow-up not made by staff.
+RESIDENT_RATING_METHOD = "resident"
+_METHOD_LABELS = {**FOLLOW_UP_METHODS, RESIDENT_RATING_METHOD: _l("群众网上评价")}
 
 
 @dataclass
@@ -93,6 +96,7 @@ _REASON_LABELS = {
     EventKind.NOT_ACCEPTED: _l("不予受理理由"),
     EventKind.WITHDRAWN: _l("撤回理由"),
     EventKind.REOPENED: _l("重启理由"),
+    EventKind.SUPPLEMENTED: _l("补充内容"),
 }
 
 
@@ -148,13 +152,14 @@ _COMMON = {
     "outcome": (_l("办理结果"), lambda v: _label(Outcome, v)),
     "on_spot": (_l("现场办结"), lambda v: _("是") if v else ""),
     "satisfaction": (_l("满意度"), lambda v: _label(Satisfaction, v)),
-    "method": (_l("回访方式"), lambda v: str(FOLLOW_UP_METHODS.get(v, v))),
+    "method": (_l("回访方式"), lambda v: str(_METHOD_LABELS.get(v, v))),
     "from_centre": (_l("原主办中心"), str),
     "to_centre": (_l("提级至"), str),
     "target": (_l("转出去向"), lambda v: _label(ReferralTarget, v)),
     "where_to_go": (_l("告知去向"), str),
     "step": (_l("环节"), lambda v: _label(Step, v)),
     "due_at": (_l("期限"), _when),
+    "files": (_l("上传文件"), _units),
 }
 
 

@@ -37,6 +37,7 @@ class Action(models.TextChoices):
     NOT_ACCEPT = "not_accept", _("不予受理")
     WITHDRAW = "withdraw", _("撤回")
     REOPEN = "reopen", _("重启")
+    SUPPLEMENT = "supplement", _("补充材料")
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,9 @@ MOVES: dict[str, Move] = {
     Action.RESOLVE_ON_SPOT: Move(
         frozenset({S.REGISTERED, S.PENDING_DISPATCH}), S.RESOLVED, frozenset({R.CLERK, R.DISPATCHER, R.DIRECTOR})
     ),
+    # A resident's own rating on the residents' pages is the follow-up too (回访验单 by the person served).
     Action.FOLLOW_UP: Move(
-        frozenset({S.RESOLVED}), None, frozenset({R.CLERK, R.DISPATCHER, R.GRID_WORKER, R.SUPERVISOR, R.DIRECTOR})
+        frozenset({S.RESOLVED}), None, frozenset({R.CLERK, R.DISPATCHER, R.GRID_WORKER, R.SUPERVISOR, R.DIRECTOR, R.RESIDENT})
     ),
     Action.ARCHIVE: Move(
         frozenset({S.FOLLOWED_UP, S.NOT_ACCEPTED, S.WITHDRAWN, S.REFERRED_OUT}),
@@ -91,11 +93,17 @@ MOVES: dict[str, Move] = {
     Action.NOT_ACCEPT: Move(
         frozenset({S.REGISTERED, S.PENDING_DISPATCH}), S.NOT_ACCEPTED, frozenset({R.CLERK, R.DISPATCHER, R.DIRECTOR})
     ),
-    Action.WITHDRAW: Move(_OPEN, S.WITHDRAWN, frozenset({R.CLERK, R.DISPATCHER, R.DIRECTOR})),
+    # 撤回 at the party's request: at the window (clerk) or by the resident on the residents' pages.
+    Action.WITHDRAW: Move(_OPEN, S.WITHDRAWN, frozenset({R.CLERK, R.DISPATCHER, R.DIRECTOR, R.RESIDENT})),
     Action.REOPEN: Move(
         frozenset({S.RESOLVED, S.FOLLOWED_UP, S.ARCHIVED}), S.PENDING_DISPATCH, frozenset({R.DISPATCHER, R.SUPERVISOR, R.DIRECTOR})
     ),
+    # Staff record what they learn with record_progress; adding information is the resident's move.
+    Action.SUPPLEMENT: Move(_OPEN, None, frozenset({R.RESIDENT})),
 }
+
+# Moves only a resident makes, on the residents' pages: staff doors (API, workbench) do not offer them.
+RESIDENT_ONLY_ACTIONS = frozenset(a for a, move in MOVES.items() if move.roles == {R.RESIDENT})
 
 # The system (deadline sweep, importers) may make these moves without a human role.
 SYSTEM_ACTIONS = frozenset({Action.ESCALATE, Action.SUPERVISE, Action.REOPEN})

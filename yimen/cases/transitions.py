@@ -99,8 +99,9 @@ def _begin(action: str, *, actor, case: Case) -> _Context:
 
 def _roles(actor, case, assigned_unit_ids) -> frozenset:
     if sees_everything(actor):
-        # Administrators may step in for any role, e.g. to repair a stuck matter.
-        return frozenset(Role.values)
+        # Administrators may step in for any staff role, e.g. to repair a stuck matter; they do not
+        # speak for the resident.
+        return frozenset(Role.values) - {Role.RESIDENT}
     return roles_over_case(actor, case, assigned_unit_ids)
 
 
@@ -110,12 +111,17 @@ def _set_status(ctx: _Context, status: str, *fields: str) -> None:
     ctx.case.save(update_fields=["status", "status_changed_at", *fields])
 
 
+def _user(actor):
+    """The actor as a user foreign key: None for the system and for residents (who have no account)."""
+    return actor if getattr(actor, "pk", None) else None
+
+
 def _event(ctx: _Context, kind: str, *, from_status: str, reason: str = "", **payload) -> CaseEvent:
     actor = ctx.actor
     return CaseEvent.objects.create(
         case=ctx.case,
         kind=kind,
-        actor=actor,
+        actor=_user(actor),
         actor_label=str(actor) if actor is not None else SYSTEM_LABEL,
         from_status=from_status,
         to_status=ctx.case.status,
@@ -463,8 +469,8 @@ def case_follow_up(*, actor, case: Case, satisfaction: str, comment: str = "", m
         ctx = _begin(Action.FOLLOW_UP, actor=actor, case=case)
         _choice(satisfaction, Satisfaction, "satisfaction", _("满意度"))
         if satisfaction == Satisfaction.UNSATISFIED and not comment.strip():
-            raise InvalidInput(_("群众不满意时请记录其意见。"), field="comment")
-        FollowUp.objects.create(case=ctx.case, by=actor, method=method[:20], satisfaction=satisfaction,
+            raise InvalidInput(_("选择“不满意”时，请写明不满意的地方。"), field="comment")
+        FollowUp.objects.create(case=ctx.case, by=_user(actor), method=method[:20], satisfaction=satisfaction,
                                 comment=comment.strip(), created_at=ctx.now)
         deadlines.close_deadlines(case=ctx.case, now=ctx.now, steps=[Step.FOLLOW_UP])
         previous = ctx.case.status
@@ -550,6 +556,36 @@ def case_withdraw(*, actor, case: Case, reason: str) -> Case:
     with transaction.atomic():
         ctx = _begin(Action.WITHDRAW, actor=actor, case=case)
         return _close_early(ctx, Status.WITHDRAWN, EventKind.WITHDRAWN, _require_text(reason, "reason", _("撤回理由")))
+
+
+def case_supplement(*, actor, case: Case, note: str, attachments=()) -> Case:
+    """补充材料: the resident adds information or documents to an open matter.
+
+    The owning centre and every unit now handling it are told. Files written to storage before a
+    rollback are removed again, as at intake.
+    """
+    from .intake import attachment_add
+
+    stored = []
+    try:
+        with transaction.atomic():
+            ctx = _begin(Action.SUPPLEMENT, actor=actor, case=case)
+            note = (note or "").strip()
+            if not note and not attachments:
+                raise InvalidInput(_("请写下要补充的情况，或选择要上传的文件。"), field="note")
+            for attachment in attachments:
+                stored.append(attachment_add(case=ctx.case, actor=actor, attachment=attachment))
+            _event(ctx, EventKind.SUPPLEMENTED, from_status=ctx.case.status, reason=note,
+                   files=[record.original_name for record in stored])
+            subject = _("群众补充了材料")
+            _notify(ctx, "case_supplemented", subject, centre=ctx.case.owning_centre, body=note)
+            for assignment in ctx.live():
+                _notify(ctx, "case_supplemented", subject, unit=assignment.unit, body=note)
+            return ctx.case
+    except BaseException:
+        for record in stored:
+            record.file.delete(save=False)
+        raise
 
 
 # ---------------------------------------------------------------------------------------------

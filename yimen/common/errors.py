@@ -47,3 +47,10 @@ class Conflict(DomainError):
 class TooLarge(DomainError):
     status = 413
     code = "too_large"
+
+
+class RateLimited(DomainError):
+    """Too many requests from one phone or address; `retry_after` is in seconds."""
+
+    status = 429
+    code = "rate_limited"

@@ -96,5 +96,13 @@ def signin_table(base_url: str = "http://127.0.0.1:8000") -> str:
         lines.append("  ".join(_pad(cell, widths[n]) for n, cell in enumerate(row[:4])) + "  " + row[4])
         if i == 0:
             lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 24)
-    lines += ["", PATTERN_NOTE]
+    lines += ["", PATTERN_NOTE, "", _residents_line(base_url)]
     return "\n".join(lines)
+
+
+def _residents_line(base_url: str) -> str:
+    """Where a resident starts (the 解纷码 the township's poster carries), and where staff print posters."""
+    return (
+        f"群众端 Residents (解纷码, 手机打开): {base_url}/r/c/{_PLACES['taoyuan']}/ ；"
+        f"查询进度 {base_url}/r/track/ ；各中心二维码海报（登录后）{base_url}/posters/"
+    )

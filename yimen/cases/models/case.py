@@ -451,6 +451,7 @@ class EventKind(models.TextChoices):
     REFERRED_OUT = "referred_out", _("转出")
     NOT_ACCEPTED = "not_accepted", _("不予受理")
     WITHDRAWN = "withdrawn", _("撤回")
+    SUPPLEMENTED = "supplemented", _("群众补充材料")
     REOPENED = "reopened", _("重启")
     DEADLINE_WARNED = "deadline_warned", _("临期预警")
     DEADLINE_OVERDUE = "deadline_overdue", _("超期")

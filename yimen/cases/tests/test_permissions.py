@@ -7,6 +7,7 @@ even learn that the matter exists), or 409 where the persona's own unit has noth
 
 import pytest
 
+from yimen.accounts.scopes import ResidentActor
 from yimen.cases import transitions as t
 from yimen.cases.models import Status
 from yimen.cases.rules import Action
@@ -14,15 +15,16 @@ from yimen.common.errors import Conflict, NotFound, PermissionDenied
 
 PERSONAS = [
     "clerk", "dispatcher", "director", "supervisor", "county_dispatcher", "handler", "justice_handler",
-    "mediator", "expert", "grid_worker", "external", "outsider", "other_clerk",
+    "mediator", "expert", "grid_worker", "external", "outsider", "other_clerk", "resident", "other_resident",
 ]
 # Personas who cannot see a 桃源镇 matter dispatched to the county labour bureau and the 司法所.
-OUTSIDE = {"outsider", "other_clerk", "mediator"}
+# A resident proves one matter (number + query code); another resident's proof opens nothing here.
+OUTSIDE = {"outsider", "other_clerk", "mediator", "other_resident"}
 
 # Before dispatch no unit has a part in the matter, so unit staff cannot see it.
 BEFORE_DISPATCH = {
     Action.TRIAGE, Action.DISPATCH, Action.RESOLVE_ON_SPOT, Action.NOT_ACCEPT, Action.ESCALATE,
-    Action.CONVENE_JOINT, Action.REFER_OUT, Action.WITHDRAW,
+    Action.CONVENE_JOINT, Action.REFER_OUT, Action.WITHDRAW, Action.SUPPLEMENT,
 }
 UNIT_PERSONAS = {"handler", "justice_handler", "expert"}
 CENTRE = {"dispatcher", "director", "county_dispatcher"}
@@ -34,7 +36,7 @@ EXPECTED_OK = {
     Action.RECORD_PROGRESS: {"handler"},
     Action.RESOLVE: {"handler"},
     Action.RESOLVE_ON_SPOT: CENTRE | {"clerk"},
-    Action.FOLLOW_UP: CENTRE | {"clerk", "supervisor", "grid_worker"},
+    Action.FOLLOW_UP: CENTRE | {"clerk", "supervisor", "grid_worker", "resident"},
     Action.ARCHIVE: CENTRE | {"clerk"},
     Action.ESCALATE: CENTRE | {"supervisor"},
     Action.REQUEST_EXTENSION: {"handler", "justice_handler"},
@@ -45,8 +47,9 @@ EXPECTED_OK = {
     Action.CONVENE_JOINT: CENTRE,
     Action.REFER_OUT: CENTRE,
     Action.NOT_ACCEPT: CENTRE | {"clerk"},
-    Action.WITHDRAW: CENTRE | {"clerk"},
+    Action.WITHDRAW: CENTRE | {"clerk", "resident"},
     Action.REOPEN: CENTRE | {"supervisor"},
+    Action.SUPPLEMENT: {"resident"},
 }
 # Inside scope, with the right role, but the persona's unit has nothing to act on: 409.
 EXPECTED_CONFLICT = {
@@ -60,7 +63,7 @@ EXPECTED_FORBIDDEN_EXTRA = {(Action.RESOLVE, "justice_handler")}
 def _prepare(world, action):
     """A matter in a status `action` may start from, and the keyword arguments for the service."""
     w = world
-    if action in (Action.TRIAGE, Action.RESOLVE_ON_SPOT, Action.NOT_ACCEPT):
+    if action in (Action.TRIAGE, Action.RESOLVE_ON_SPOT, Action.NOT_ACCEPT, Action.SUPPLEMENT):
         case = w.register()
     elif action in (Action.DISPATCH,):
         case = w.register()
@@ -104,8 +107,17 @@ def _prepare(world, action):
         Action.NOT_ACCEPT: dict(fn=t.case_not_accept, reason="属于法院执行事项", where_to_go="青溪县人民法院执行局"),
         Action.WITHDRAW: dict(fn=t.case_withdraw, reason="当事人自行和解"),
         Action.REOPEN: dict(fn=t.case_reopen, reason="包工头再次拖欠"),
+        Action.SUPPLEMENT: dict(fn=t.case_supplement, note="补充：包工头的新电话 139 0000 0000"),
     }[action]
     return case, kwargs
+
+
+def _actor(world, persona, case):
+    if persona == "resident":
+        return ResidentActor(case_ids={case.pk}, phone="13800138000")
+    if persona == "other_resident":
+        return ResidentActor(case_ids={case.pk + 1_000_000}, phone="13900139000")
+    return getattr(world, persona)
 
 
 @pytest.mark.parametrize("action", list(Action))
@@ -116,7 +128,7 @@ def test_permission_matrix(world, action):
         fn = kwargs.pop("fn")
         status_before = case.status
         try:
-            fn(actor=getattr(world, persona), case=case, **kwargs)
+            fn(actor=_actor(world, persona, case), case=case, **kwargs)
             outcomes[persona] = "ok"
         except NotFound:
             outcomes[persona] = 404

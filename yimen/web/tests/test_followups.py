@@ -60,7 +60,7 @@ def test_an_unsatisfied_follow_up_without_comment_shows_the_services_message(cli
          "next": f"{QUEUE}?done={case.number}"},
     )
     assert response.status_code == 400
-    assert "群众不满意时请记录其意见" in response.content.decode()
+    assert "选择“不满意”时，请写明不满意的地方" in response.content.decode()
     case.refresh_from_db()
     assert case.status == "resolved"
 

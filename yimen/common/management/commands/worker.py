@@ -1,11 +1,13 @@
 """`yimen worker`: the one background process of an installation.
 
-It does three things:
+It does these things:
   - runs queued tasks: django_tasks_db's own Worker loop, in a thread (when the task backend is the
     database; with another backend its own workers run them and this only schedules);
   - every YIMEN_SWEEP_INTERVAL_SECONDS enqueues `deadline_sweep_task`;
   - every few seconds delivers due outbox messages directly (no task row per tick: delivery is a
-    cheap indexed poll, and a task row every 5 seconds would only fill the task table).
+    cheap indexed poll, and a task row every 5 seconds would only fill the task table);
+  - every hour prunes finished sweep rows and the residents' pages' leftovers (rate-limit counters,
+    abandoned drafts with their files, old one-time codes).
 
 Several workers may run at once (more throughput, no single point of failure). Each sweep claims its
 rows by compare-and-set, so a duplicate sweep is harmless; still, to keep the queue from filling with
@@ -97,6 +99,16 @@ def prune_sweep_results(*, keep: timedelta = timedelta(days=1)) -> int:
     return deleted
 
 
+def _residents_housekeeping() -> None:
+    """Old rate-limit counters, abandoned drafts (and their files) and used phone codes: plain
+    deletes by age, harmless when several workers run them at once."""
+    from yimen.residents.housekeeping import residents_housekeeping
+
+    removed = residents_housekeeping()
+    if any(removed.values()):
+        logger.info("residents housekeeping: %s", removed)
+
+
 def _is_database_backend(backend) -> bool:
     from django_tasks_db.backend import DatabaseBackend
 
@@ -143,6 +155,7 @@ class WorkerLoop:
                 next_delivery = time.monotonic() + self.delivery_interval
             if time.monotonic() >= next_prune:
                 self._guarded("pruning sweep results", prune_sweep_results)
+                self._guarded("residents housekeeping", _residents_housekeeping)
                 next_prune = time.monotonic() + PRUNE_INTERVAL
             if self._task_thread is not None and not self._task_thread.is_alive():
                 logger.error("worker %s: the task thread died (%r); exiting so a supervisor restarts us",
