@@ -101,6 +101,8 @@ def _step(event) -> ResidentStep | None:
     if kind == EventKind.ACCEPTED:
         return ResidentStep(event.created_at, _("办理单位已接手"), p.get("unit", ""))
     if kind == EventKind.RETURNED:
+        if p.get("part") == AssignmentPart.ASSIST:  # the lead goes on; only the helpers changed
+            return ResidentStep(event.created_at, _("协办单位有调整"))
         return ResidentStep(event.created_at, _("正在重新安排办理单位"))
     if kind == EventKind.PROGRESS_RECORDED:
         return ResidentStep(event.created_at, _("有新的办理进展"), p.get("unit", ""))

@@ -100,16 +100,33 @@ def resident_case_ids_for_phone(*, phone: str) -> list[int]:
     return list(Case.objects.filter(is_party).order_by("-received_at").values_list("pk", flat=True)[:PHONE_MATTERS_LIMIT])
 
 
+def resident_phone_matters(*, phone: str) -> list[Case]:
+    """The proved phone's matters for its list (number, received, status): two queries in all."""
+    ids = resident_case_ids_for_phone(phone=phone)
+    return list(Case.objects.filter(pk__in=ids).order_by("-received_at", "-pk").only("number", "received_at", "status"))
+
+
 def resident_case_get(*, actor: ResidentActor, number: str) -> Case:
     """A matter the resident proved, with what its page shows; 404 for anything else."""
     case = (
         Case.objects.filter(number=number, pk__in=sorted(actor.case_ids))
-        .select_related("owning_centre", "category")
+        .select_related("owning_centre__region", "category")
         .first()
     )
     if case is None:
         raise NotFound(_("找不到这件事项，请重新输入编号和查询码。"))
     return case
+
+
+def resident_case_page(case: Case):
+    """The matter as its resident sees it: two queries besides the matter (events, assignments+units)."""
+    from yimen.cases.models import Assignment, CaseEvent
+
+    from .presenting import resident_case_view
+
+    events = list(CaseEvent.objects.filter(case=case).order_by("created_at", "id"))
+    assignments = list(Assignment.objects.filter(case=case).select_related("unit"))
+    return resident_case_view(case, events, assignments)
 
 
 def resident_supplement(*, actor: ResidentActor, case: Case, note: str, files=()) -> Case:

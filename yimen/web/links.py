@@ -8,6 +8,7 @@ GET /r/track/?number=<事项编号>&code=<查询码>.
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.urls import reverse
 
 RESIDENT_TRACK_PATH = "/r/track/"
 
@@ -20,5 +21,13 @@ def resident_track_url(request, case) -> str:
     this request. The setting is read at call time, so override_settings works.
     """
     path = f"{RESIDENT_TRACK_PATH}?{urlencode({'number': case.number, 'code': case.query_code})}"
+    base = (getattr(settings, "YIMEN_PUBLIC_BASE_URL", "") or "").rstrip("/")
+    return f"{base}{path}" if base else request.build_absolute_uri(path)
+
+
+def resident_start_url(request, centre) -> str:
+    """The absolute address of `centre`'s start page on the residents' side (what its QR code and
+    poster hold), built on YIMEN_PUBLIC_BASE_URL like resident_track_url."""
+    path = reverse("web:resident_start", kwargs={"code": centre.region.code})
     base = (getattr(settings, "YIMEN_PUBLIC_BASE_URL", "") or "").rstrip("/")
     return f"{base}{path}" if base else request.build_absolute_uri(path)

@@ -38,6 +38,7 @@ SECTIONS = (
     Section("inbox", _("部门待办"), "web:inbox", UNIT_WORK_ROLES),
     Section("supervise", _("督办看板"), "web:supervise", SUPERVISE_ROLES),
     Section("followups", _("回访"), "web:followups", FOLLOW_UP_ROLES),
+    Section("posters", _("解纷码海报"), "web:resident_posters", CENTRE_WORK_ROLES),
 )
 
 
@@ -50,7 +51,7 @@ class Workbench:
     @cached_property
     def roles(self) -> frozenset:
         if sees_everything(self.user):
-            return frozenset(Role.values)
+            return frozenset(Role.values) - {Role.RESIDENT}
         return frozenset(g.role for g in grants_for(self.user))
 
     def has_any(self, roles) -> bool:

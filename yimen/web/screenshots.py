@@ -1,4 +1,5 @@
-"""`make screenshots`: the workbench's main pages as PNGs at 1366×768, for the README and docs.
+"""`make screenshots`: the workbench's main pages as PNGs at 1366×768, the 解纷码 poster, and every
+residents' page at 360×740 (a phone), for the README and docs.
 
     python -m yimen.web.screenshots docs/screenshots
 
@@ -20,6 +21,10 @@ from pathlib import Path
 
 DEMO_MATTERS = 60
 VIEWPORT = {"width": 1366, "height": 768}
+PHONE_VIEWPORT = {"width": 360, "height": 740}
+A4_VIEWPORT = {"width": 794, "height": 1123}  # A4 at 96 dpi
+RESIDENT_PHONE = "13700137000"
+TOWNSHIP_CODE = "449001001"  # 桃源镇, whose centre's code the demo poster carries
 _CHROMIUM_SETTING = os.environ.get("YIMEN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM = shutil.which(_CHROMIUM_SETTING) or _CHROMIUM_SETTING
 # Same flags as the browser tests: on a closed network Chromium otherwise hangs on Google's endpoints.
@@ -32,6 +37,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--lang=zh-CN",  # the browser's own words (file pickers, date inputs) in Chinese, as users see them
 ]
 
 # Demo accounts (yimen/demo/signin.py): the 桃源镇 centre, the 青溪县 labour bureau and supervisor.
@@ -62,6 +68,9 @@ def _prepare_environment(workdir: Path) -> None:
     os.environ["YIMEN_TASK_BACKEND"] = "immediate"
     os.environ["YIMEN_NOTIFICATION_SENDERS"] = "yimen.notifications.senders.LogSender"
     os.environ["YIMEN_WEBHOOK_URL"] = ""
+    # The resident's one-time code is read from memory by the script, as a phone would receive it.
+    os.environ["YIMEN_SMS_SENDER"] = "yimen.residents.sms.MemorySmsSender"
+    os.environ["YIMEN_SMS_ECHO_CODE"] = "false"
 
 
 def _load_demo() -> None:
@@ -71,7 +80,7 @@ def _load_demo() -> None:
     from yimen.demo.loader import demo_load
 
     demo_load(matters=DEMO_MATTERS)
-    _stage_live_matters()
+    return _stage_live_matters()
 
 
 def _stage_live_matters():
@@ -117,6 +126,7 @@ def _stage_live_matters():
                                     "method": "face_to_face", "parties_present": "工人代表3人、劳务公司负责人",
                                     "result": "公司同意先付一半", "next_step": "一周后再次调解，确认余款支付时间"})
     t.case_resolve(actor=handler, case=cases[3], outcome="agreement", result="公司当场返还被扣工资，双方签订调解协议。")
+    return {"in_progress": cases[2], "resolved": cases[3]}
 
 
 def _url(name: str, *args) -> tuple[str | None, str]:
@@ -199,7 +209,84 @@ def _has_cjk_font() -> bool:
     return bool(out.strip())
 
 
-def _photograph(base_url: str, shots: list[Shot], out_dir: Path) -> tuple[int, int]:
+def _save(page, out_dir: Path, name: str, *, full_page: bool = False) -> None:
+    target = out_dir / f"{name}.png"
+    page.screenshot(path=str(target), full_page=full_page)
+    print(f"  已保存 saved {target}  ({page.url.split('//', 1)[-1].split('/', 1)[-1]})")
+
+
+def _photograph_poster(browser, base_url: str, out_dir: Path) -> int:
+    """The township centre's A4 poster, as a clerk opens it to print."""
+    from yimen.demo.staff import DEMO_PASSWORD
+
+    context = browser.new_context(viewport=A4_VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    page.goto(f"{base_url}/login/")
+    page.get_by_label("用户名").fill(CLERK)
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(lambda url: "/login/" not in url)
+    page.goto(f"{base_url}/posters/{TOWNSHIP_CODE}/?size=a4")
+    _save(page, out_dir, "12-poster-a4")
+    context.close()
+    return 1
+
+
+def _photograph_residents(browser, base_url: str, out_dir: Path, staged: dict) -> int:
+    """Every residents' page at 360×740, walking the path a resident takes (register, then track)."""
+    import io
+
+    from PIL import Image
+
+    from yimen.residents.sms import MemorySmsSender
+
+    context = browser.new_context(viewport=PHONE_VIEWPORT, is_mobile=True, has_touch=True, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    photo = io.BytesIO()
+    Image.new("RGB", (640, 480), (90, 120, 150)).save(photo, format="JPEG")
+    page.goto(f"{base_url}/r/c/{TOWNSHIP_CODE}/")
+    _save(page, out_dir, "13-r-start")
+    page.get_by_role("link", name="我要反映问题").click()
+    page.get_by_label("邻里纠纷").check()
+    page.get_by_label("发生了什么").fill("楼上邻居每天夜里十一点以后还在装修打电钻，已经持续两个星期，上门沟通过两次都没有用。")
+    page.get_by_label("在桃源镇的哪里").select_option(index=1)
+    page.get_by_role("button", name="选好了，显示下一级").click()
+    page.get_by_label("对方是谁（个人或单位，可不填）").fill("楼上502住户")
+    page.get_by_label("您希望怎么解决").fill("希望协调对方晚上十点以后不要施工")
+    page.get_by_label("您的姓名").fill("刘秀兰")
+    page.get_by_label("手机号").fill(RESIDENT_PHONE)
+    page.get_by_label("照片、录音或材料（可不填）").set_input_files(
+        {"name": "收据.jpg", "mimeType": "image/jpeg", "buffer": b"<html>not a photo</html>"})
+    page.get_by_role("button", name="获取验证码").click()
+    page.locator(".errorlist").first.scroll_into_view_if_needed()
+    _save(page, out_dir, "15-r-register-refused")
+    page.get_by_label("照片、录音或材料（可不填）").set_input_files(
+        {"name": "楼道照片.jpg", "mimeType": "image/jpeg", "buffer": photo.getvalue()})
+    page.get_by_role("button", name="选好了，显示下一级").click()
+    page.get_by_label("短信验证码").fill(MemorySmsSender.last_code_for(RESIDENT_PHONE) or "")
+    _save(page, out_dir, "14-r-register", full_page=True)
+    page.get_by_role("button", name="提交").click()
+    page.wait_for_url(lambda url: "/r/done/" in url)
+    page.wait_for_load_state("networkidle")
+    _save(page, out_dir, "16-r-done")
+    number = page.locator(".r-done-codes .r-code").first.inner_text().strip()
+    page.goto(f"{base_url}/r/m/{number}/withdraw/")
+    _save(page, out_dir, "20-r-withdraw")
+    page.goto(f"{base_url}/r/track/")
+    _save(page, out_dir, "17-r-track")
+    for name, case in (("18-r-matter", staged["in_progress"]), ("19-r-rate", staged["resolved"])):
+        page.goto(f"{base_url}/r/track/?number={case.number}&code={case.query_code}")
+        _save(page, out_dir, name, full_page=True)
+    # The phone proved while registering still opens "my matters" in this session.
+    page.goto(f"{base_url}/r/mine/")
+    _save(page, out_dir, "21-r-mine")
+    context.close()
+    return 9
+
+
+def _photograph(base_url: str, shots: list[Shot], out_dir: Path, staged: dict | None = None) -> tuple[int, int]:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
@@ -240,6 +327,9 @@ def _photograph(base_url: str, shots: list[Shot], out_dir: Path) -> tuple[int, i
             page.screenshot(path=str(target))
             print(f"  已保存 saved {target}  ({shot.path}{' · ' + shot.user if shot.user else ''})")
             saved += 1
+        if staged is not None:
+            saved += _photograph_poster(browser, base_url, out_dir)
+            saved += _photograph_residents(browser, base_url, out_dir, staged)
         browser.close()
     return saved, skipped
 
@@ -263,14 +353,14 @@ def main(argv: list[str] | None = None) -> int:
         django.setup()
         (Path(tmp) / "static").mkdir()
         print(f"准备演示数据 (migrating and loading a {DEMO_MATTERS}-matter demo in {tmp}) …")
-        _load_demo()
+        staged = _load_demo()
         shots = _shots()
         base_url, server = _serve()
         # A favicon's 404 is not news; a page's 500 (with its traceback) still is. (Set after the
         # WSGI handler's own django.setup(), whose logging config resets Django's child loggers.)
         logging.getLogger("django.request").setLevel(logging.ERROR)
         try:
-            saved, skipped = _photograph(base_url, shots, out_dir)
+            saved, skipped = _photograph(base_url, shots, out_dir, staged)
         finally:
             server.shutdown()
             server.server_close()

@@ -1,7 +1,7 @@
 """The staff workbench's URLs. Each area's view module declares its own `urlpatterns`, so the areas
 can grow without touching one shared file."""
 
-from .views import case, followups, home, inbox, lists, supervise, window
+from .views import case, followups, home, inbox, lists, resident_intake, resident_track, supervise, window
 
 app_name = "web"
 
@@ -13,4 +13,6 @@ urlpatterns = [
     *supervise.urlpatterns,
     *followups.urlpatterns,
     *lists.urlpatterns,
+    *resident_intake.urlpatterns,
+    *resident_track.urlpatterns,
 ]
