@@ -14,7 +14,7 @@ from PIL import Image
 from yimen.cases.models import Case, Channel, PartyRole
 from yimen.residents.models import Draft, DraftFile
 from yimen.residents.sms import MemorySmsSender
-from yimen.web.views import resident_intake
+from yimen.web import resident_card
 
 PHONE = "13912345678"
 DESCRIPTION = "老板拖欠我们三个月工资，一共两万多元，一直不给。"
@@ -233,7 +233,7 @@ def test_the_card_is_a_picture_to_keep_for_this_session_only(client, world):
 @pytest.mark.parametrize("font", [None, "/nowhere/broken-font.ttc"])
 def test_the_card_is_drawn_even_without_a_chinese_font(client, world, monkeypatch, font):
     case = registered(client, world)
-    monkeypatch.setattr(resident_intake, "_cjk_font_path", lambda: font)
+    monkeypatch.setattr(resident_card, "_cjk_font_path", lambda: font)
     response = client.get(reverse("web:resident_card", args=[case.number]))
     assert Image.open(io.BytesIO(response.content)).format == "PNG"
 
