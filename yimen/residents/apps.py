@@ -1,7 +1,32 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
+
+RATE_SETTINGS = (
+    "YIMEN_RATE_SMS_PER_PHONE", "YIMEN_RATE_SMS_PER_ADDRESS", "YIMEN_RATE_LOOKUP_PER_ADDRESS",
+    "YIMEN_RATE_LOOKUP_PER_NUMBER", "YIMEN_RATE_REGISTER_PER_PHONE", "YIMEN_RATE_REGISTER_PER_ADDRESS",
+)
 
 
 class ResidentsConfig(AppConfig):
     name = "yimen.residents"
     verbose_name = _("群众端（解纷码）")
+
+    def ready(self):
+        checks.register(check_rate_settings)
+
+
+def check_rate_settings(app_configs=None, **kwargs):
+    """A mistyped rate limit is reported when the server starts, not as a 500 on a resident's phone."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    from .throttle import parse_rate
+
+    problems = []
+    for name in RATE_SETTINGS:
+        try:
+            parse_rate(getattr(settings, name))
+        except ImproperlyConfigured as error:
+            problems.append(checks.Error(f"{name}: {error}", id="yimen.residents.E001"))
+    return problems

@@ -121,3 +121,12 @@ def test_hits_from_many_processes_at_once_never_pass_the_limit():
     assert not errors
     assert (len(allowed), len(refused)) == (5, 7)
     assert ThrottleBucket.objects.get().count == 5
+
+
+def test_a_mistyped_rate_setting_is_reported_at_start_up(settings):
+    from yimen.residents.apps import check_rate_settings
+
+    assert check_rate_settings() == []
+    settings.YIMEN_RATE_SMS_PER_PHONE = "5 per hour"
+    problems = check_rate_settings()
+    assert [p.id for p in problems] == ["yimen.residents.E001"] and "YIMEN_RATE_SMS_PER_PHONE" in problems[0].msg

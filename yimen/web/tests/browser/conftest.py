@@ -102,14 +102,20 @@ def page(chromium, live_server, transactional_db, settings):
     """A fresh browser context and page at 1366×768, zh-CN, Beijing time; closed after the test."""
     # Signing in hashes passwords on both sides of the form; the default hasher costs ~0.5 s a time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    context = chromium.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
+    page = open_page(chromium, viewport=VIEWPORT)
+    yield page
+    page.context.close()
+
+
+def open_page(chromium, **context_options):
+    """A page in a fresh context (zh-CN, Beijing time), collecting its JavaScript errors in `js_errors`."""
+    context = chromium.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **context_options)
     context.set_default_timeout(10_000)
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.js_errors = errors
-    yield page
-    context.close()
+    return page
 
 
 def sign_in(page, live_server, user, password: str = PASSWORD):

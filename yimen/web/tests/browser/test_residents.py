@@ -17,6 +17,8 @@ from yimen.accounts.models import ApiToken
 from yimen.cases.models import Attachment, Case, Channel, Status
 from yimen.residents.sms import MemorySmsSender
 
+from .conftest import open_page
+
 
 pytestmark = pytest.mark.browser
 
@@ -32,16 +34,9 @@ def phone(chromium, live_server, transactional_db, settings):
     settings.YIMEN_SMS_SENDER = "yimen.residents.sms.MemorySmsSender"
     settings.YIMEN_SMS_ECHO_CODE = False
     MemorySmsSender.outbox.clear()
-    context = chromium.new_context(
-        viewport=PHONE_VIEWPORT, is_mobile=True, has_touch=True, locale="zh-CN", timezone_id="Asia/Shanghai"
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.js_errors = errors
+    page = open_page(chromium, viewport=PHONE_VIEWPORT, is_mobile=True, has_touch=True)
     yield page
-    context.close()
+    page.context.close()
 
 
 def _png(size=(64, 48)) -> bytes:
@@ -229,9 +224,8 @@ def test_a_restart_mid_way_loses_nothing(phone, live_server, world):
 def test_the_basic_path_works_without_javascript(chromium, live_server, transactional_db, settings, world):
     settings.YIMEN_SMS_SENDER = "yimen.residents.sms.MemorySmsSender"
     MemorySmsSender.outbox.clear()
-    context = chromium.new_context(viewport=PHONE_VIEWPORT, java_script_enabled=False, locale="zh-CN")
+    page = open_page(chromium, viewport=PHONE_VIEWPORT, java_script_enabled=False)
     try:
-        page = context.new_page()
         page.goto(f"{live_server.url}/r/c/{world.township.code}/new/")
         _fill_report(page, world)
         page.get_by_role("button", name="获取验证码").click()
@@ -241,4 +235,4 @@ def test_the_basic_path_works_without_javascript(chromium, live_server, transact
         page.get_by_role("link", name="查看办理进度").click()
         expect(page.locator(".r-steps")).to_contain_text("已收到您的反映")
     finally:
-        context.close()
+        page.context.close()
