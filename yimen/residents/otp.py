@@ -8,7 +8,6 @@ so a copy of the database does not reveal a code that is still valid.
 import datetime as dt
 import hmac
 import logging
-import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -19,10 +18,12 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from yimen.cases.models import mask_phone
+from yimen.cases.validators import validate_mobile
 from yimen.common.errors import InvalidInput
 
 from .models import PhoneCode
-from .sms import load_sms_sender, mask_phone
+from .sms import load_sms_sender
 from .throttle import throttle_hit
 
 logger = logging.getLogger("yimen.residents")
@@ -37,13 +38,8 @@ class SentCode:
 
 
 def normalise_phone(value: str) -> str:
-    """A mainland mobile number as 11 digits: "138 0013-8000", "+86 13800138000" → "13800138000"."""
-    # NFKC turns full-width digits, which Chinese input methods produce, into ASCII ones.
-    text = re.sub(r"[\s\-()]", "", unicodedata.normalize("NFKC", value or ""))
-    text = re.sub(r"^(\+86|0086)", "", text)
-    if not re.fullmatch(r"1[3-9][0-9]{9}", text):
-        raise InvalidInput(_("请填写正确的11位手机号码。"), field="phone")
-    return text
+    """A mainland mobile number as 11 digits (the rule is cases.validators.validate_mobile)."""
+    return validate_mobile(value, field="phone")
 
 
 def phone_code_send(*, phone: str, address: str, purpose: str = "register", now=None) -> SentCode:

@@ -29,6 +29,8 @@ import re
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from yimen.cases.models import mask_phone
+
 logger = logging.getLogger("yimen.residents")
 
 
@@ -37,13 +39,6 @@ class SmsSender:
 
     def send(self, *, phone: str, text: str) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
-
-
-def mask_phone(phone: str) -> str:
-    """13800138000 → 138****8000, for logs."""
-    if len(phone) < 8:
-        return "*" * len(phone)
-    return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"
 
 
 class LogSmsSender(SmsSender):
