@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 
 from yimen.cases.intake import AttachmentInput, CaseInput, PartyInput
 from yimen.cases.models import Category
+from yimen.cases.selectors import category_active_by_code
 from yimen.common.errors import InvalidInput
+from yimen.regions import selectors as regions
 from yimen.regions.models import Region, Unit
 
 from .errors import BodyInvalid
@@ -104,7 +106,7 @@ def _to_case_input(body: CaseIn, attachments: list[AttachmentInput]) -> CaseInpu
 
 
 def region_by_code(code: str, *, field: str = "region_code") -> Region:
-    region = Region.objects.filter(code=(code or "").strip()).first()
+    region = regions.region_by_code(code)
     if region is None:
         raise InvalidInput(_("区划代码“%(code)s”不存在。") % {"code": code}, field=field)
     return region
@@ -113,7 +115,7 @@ def region_by_code(code: str, *, field: str = "region_code") -> Region:
 def category_by_code(code: str | None, *, field: str = "category") -> Category | None:
     if not code:
         return None
-    category = Category.objects.filter(code=code, active=True).first()
+    category = category_active_by_code(code)
     if category is None:
         raise InvalidInput(_("纠纷类别“%(code)s”不存在或已停用。") % {"code": code}, field=field)
     return category

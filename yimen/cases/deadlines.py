@@ -22,18 +22,17 @@ Every function here runs inside the caller's transaction and never commits by it
 
 import datetime as dt
 import math
-import time
 from dataclasses import dataclass
 
 from django.core import checks
 from django.db import DatabaseError, transaction
 from django.db.models import Count, Exists, OuterRef, Subquery
-from django.db.models.signals import post_delete, post_save
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yimen.common.errors import Conflict, InvalidInput
+from yimen.common.refcache import RefCache
 
 from .calendar import (
     clear_calendar_cache,
@@ -201,29 +200,22 @@ def policy_for(*, step, region=None, category=None, urgency: str = "", channel: 
 class _PolicyTables:
     by_step: dict
     parents: dict
-    loaded_at: float
 
 
-_policy_cache: list = []
-POLICY_CACHE_SECONDS = 60
+# Active policies by step and the category tree, read once a minute per process; a save or delete
+# of either in this process clears it at once.
+_POLICY_TABLES = RefCache("policy_tables", models=(TimeLimitPolicy, Category))
 
 
 def _policy_tables() -> _PolicyTables:
-    """Active policies by step and the category tree, read once a minute per process; a save or
-    delete of either in this process clears it at once (see clear_policy_cache)."""
-    tables = _policy_cache[0] if _policy_cache else None
-    if tables is None or time.monotonic() - tables.loaded_at > POLICY_CACHE_SECONDS:
-        by_step: dict = {}
-        for policy in TimeLimitPolicy.objects.filter(active=True).select_related("region"):
-            by_step.setdefault(policy.step, []).append(policy)
-        parents = dict(Category.objects.values_list("pk", "parent_id"))
-        tables = _PolicyTables(by_step, parents, time.monotonic())
-        _policy_cache[:] = [tables]
-    return tables
+    return _POLICY_TABLES.get(None, _load_policy_tables)
 
 
-def clear_policy_cache(**_kwargs) -> None:
-    _policy_cache.clear()
+def _load_policy_tables() -> _PolicyTables:
+    by_step: dict = {}
+    for policy in TimeLimitPolicy.objects.filter(active=True).select_related("region"):
+        by_step.setdefault(policy.step, []).append(policy)
+    return _PolicyTables(by_step, dict(Category.objects.values_list("pk", "parent_id")))
 
 
 def _lineage(category_id: int, parents: dict) -> list[int]:
@@ -233,11 +225,6 @@ def _lineage(category_id: int, parents: dict) -> list[int]:
         lineage.append(node)
         node = parents.get(node)
     return lineage
-
-
-for _model in (TimeLimitPolicy, Category):
-    post_save.connect(clear_policy_cache, sender=_model, dispatch_uid=f"yimen_policy_cache_{_model.__name__}_save")
-    post_delete.connect(clear_policy_cache, sender=_model, dispatch_uid=f"yimen_policy_cache_{_model.__name__}_delete")
 
 
 def _specificity(policy: TimeLimitPolicy, lineage: list[int]) -> tuple:
@@ -260,18 +247,35 @@ def open_deadline(
     The due time is copied to the matter (HANDLE, which also clears `overdue`), the assignment
     (SIGN, UNIT_HANDLE) or the supervision order (SUPERVISION_ANSWER).
     """
+    deadline = _planned(case, step, starts_at, assignment, supervision, policy, amount, unit)
+    if deadline is None:
+        return None
+    deadline.save(force_insert=True)
+    _copy_due(deadline, case=case, assignment=assignment, supervision=supervision, case_overdue=False)
+    return deadline
+
+
+def plan_handle_deadline(*, case: Case, starts_at: dt.datetime) -> Deadline | None:
+    """The HANDLE limit of a matter not yet written (intake): the due time is set on `case`, so it
+    goes in with the matter's INSERT, and the Deadline returned is saved once the matter has its id.
+    The same limit `open_deadline(step=HANDLE)` opens, without the UPDATE of the matter."""
+    deadline = _planned(case, Step.HANDLE, starts_at, None, None, None, None, None)
+    if deadline is not None:
+        _set_case_due(case, deadline, overdue=False)
+    return deadline
+
+
+def _planned(case, step, starts_at, assignment, supervision, policy, amount, unit) -> Deadline | None:
     policy, amount, unit = _limit_for(case, step, policy, amount, unit)
     if amount is None:
         return None
     due = compute_due(starts_at, amount, unit)
-    deadline = Deadline.objects.create(
+    return Deadline(
         case=case, assignment=assignment, supervision=supervision, step=step, policy=policy,
         starts_at=starts_at, amount=amount, unit=LimitUnit(unit), due_at=due.at, provisional=due.provisional,
         warn_at=_warn_at(starts_at, due.at, getattr(policy, "warn_before_hours", None)),
         escalate_when_overdue=bool(policy and policy.escalate_when_overdue),
     )
-    _copy_due(deadline, case=case, assignment=assignment, supervision=supervision, case_overdue=False)
-    return deadline
 
 
 def _limit_for(case: Case, step, policy, amount, unit) -> tuple:
@@ -338,9 +342,13 @@ def preview_assignment_deadlines(*, case: Case, starts_at: dt.datetime) -> list[
     return [p for p in previews if p is not None]
 
 
+def _set_case_due(case: Case, deadline: Deadline, *, overdue: bool) -> None:
+    case.due_at, case.due_provisional, case.overdue = deadline.due_at, deadline.provisional, overdue
+
+
 def _copy_due(deadline: Deadline, *, case, assignment, supervision, case_overdue: bool) -> None:
     if deadline.step == Step.HANDLE:
-        case.due_at, case.due_provisional, case.overdue = deadline.due_at, deadline.provisional, case_overdue
+        _set_case_due(case, deadline, overdue=case_overdue)
         case.save(update_fields=["due_at", "due_provisional", "overdue"])
     elif deadline.step == Step.SIGN and assignment is not None:
         assignment.sign_due_at = deadline.due_at

@@ -205,9 +205,11 @@ def case_register(*, actor, data: CaseInput) -> Case:
     # read, so they run before the transaction: the write lock (SQLite) and the counter's row lock
     # (PostgreSQL) are not held while the engine works.
     suggested = case_triage_on_intake(case=case, parties=data.parties)
+    # Likewise the handling limit (cached policies and calendar): its due time goes in with the INSERT.
+    handle = deadlines.plan_handle_deadline(case=case, starts_at=received_at)
     stored_files: list[Attachment] = []
     try:
-        _insert(case, data, actor, centre, received_at, now, suggested, stored_files)
+        _insert(case, data, actor, centre, received_at, now, suggested, handle, stored_files)
     except BaseException:
         # The rows are rolled back; the files written to storage are not, so remove them here.
         for record in stored_files:
@@ -216,7 +218,7 @@ def case_register(*, actor, data: CaseInput) -> Case:
     return case
 
 
-def _insert(case, data, actor, centre, received_at, now, suggested, stored_files) -> None:
+def _insert(case, data, actor, centre, received_at, now, suggested, handle, stored_files) -> None:
     with transaction.atomic():
         case.number = _next_number(centre, timezone.localtime(received_at).year)
         case.save(force_insert=True)
@@ -225,7 +227,8 @@ def _insert(case, data, actor, centre, received_at, now, suggested, stored_files
             case.tags.set([Tag.objects.get_or_create(name=name.strip()[:30])[0] for name in data.tags if name.strip()])
         for attachment in data.attachments:
             stored_files.append(attachment_add(case=case, actor=actor, attachment=attachment))
-        deadlines.open_deadline(case=case, step=Step.HANDLE, starts_at=received_at)
+        if handle is not None:
+            handle.save(force_insert=True)  # its matter now has an id
         if data.channel == Channel.PETITION:
             deadlines.open_deadline(case=case, step=Step.PETITION_DECIDE, starts_at=received_at)
         CaseEvent.objects.create(

@@ -12,6 +12,7 @@ from django.db.models import Exists, F, IntegerField, OuterRef, Prefetch, Q, Que
 
 from yimen.accounts.scopes import unit_ids_for, visible_cases_q
 from yimen.common.errors import NotFound
+from yimen.common.refcache import RefCache
 
 from .models import (
     OPEN_STATUSES,
@@ -26,6 +27,16 @@ from .models import (
     Extension,
     SupervisionOrder,
 )
+
+
+_ACTIVE_CATEGORIES = RefCache("active_categories", models=(Category,))
+
+
+def category_active_by_code(code: str | None) -> Category | None:
+    """The active category with this code, or None (cached per process: common.refcache)."""
+    if not code:
+        return None
+    return _ACTIVE_CATEGORIES.get(code, lambda: Category.objects.filter(code=code, active=True).first())
 
 
 def case_visible_qs(user) -> QuerySet:

@@ -23,7 +23,7 @@ from yimen.accounts.scopes import can_see_case, roles_over_case, sees_everything
 from yimen.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from yimen.notifications.outbox import outbox_enqueue
 from yimen.regions.models import Centre, Unit
-from yimen.regions.selectors import dispatchable_units
+from yimen.regions.selectors import centre_nearest, dispatchable_units
 
 from . import deadlines, triage_link
 from .models import (
@@ -759,12 +759,7 @@ def centre_for_actor(actor, region=None) -> Centre:
         reverse=True,
     )
     for code in own[:1] + ([region.code] if region is not None else []):
-        centre = (
-            Centre.objects.select_related("region")
-            .filter(region__code__in=[code[:n] for n in (15, 12, 9, 6, 4) if n <= len(code)])
-            .order_by("-region__code")
-            .first()
-        )
+        centre = centre_nearest(code)
         if centre:
             return centre
     raise InvalidInput(_("找不到负责该区划的综治中心。"), field="region")

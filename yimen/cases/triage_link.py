@@ -37,6 +37,7 @@ from yimen.triage.engine import suggest
 from yimen.triage.repeats import PriorMatter, fingerprint_text, simhash
 
 from .models import RESOLVED_OUTCOMES, Case, Category, DomainClass, Party, Risk, Urgency
+from .selectors import category_active_by_code
 
 logger = logging.getLogger(__name__)
 
@@ -334,7 +335,7 @@ def suggestion_fill(case: Case, *, category, urgency: str, risk: str, domain_cla
         raise InvalidInput(_("该事项没有系统研判建议，请直接填写研判结果。"), field="accept_suggestion")
     suggested_category = category is None
     if category is None:
-        category = Category.objects.filter(code=t["category"], active=True).first()
+        category = category_active_by_code(t["category"])
     if not risk:
         risk = t["risk"]["code"]
         if not risk_reason.strip():

@@ -5,7 +5,32 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from .models import LEVEL_CODE_LENGTH, Region, Stationing, Unit
+from yimen.common.refcache import RefCache
+
+from .models import LEVEL_CODE_LENGTH, Centre, Region, Stationing, Unit
+
+# Every registration names its place by code and is registered at the nearest centre above it.
+_REGIONS = RefCache("regions", models=(Region,))
+_NEAREST_CENTRES = RefCache("nearest_centres", models=(Region, Centre))
+
+
+def region_by_code(code: str) -> Region | None:
+    """The region with this administrative code, or None (cached per process: common.refcache)."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    return _REGIONS.get(code, lambda: Region.objects.filter(code=code).first())
+
+
+def centre_nearest(code: str) -> Centre | None:
+    """The centre of the region `code`, or else of its nearest ancestor that has one (with its
+    region); None when no centre is at or above it. Cached per process (common.refcache)."""
+
+    def load():
+        prefixes = [code[:n] for n in sorted(LEVEL_CODE_LENGTH.values(), reverse=True) if n <= len(code)]
+        return Centre.objects.select_related("region").filter(region__code__in=prefixes).order_by("-region__code").first()
+
+    return _NEAREST_CENTRES.get(code, load) if code else None
 
 
 def dispatchable_units(centre) -> QuerySet:

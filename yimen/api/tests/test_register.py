@@ -170,3 +170,57 @@ def test_racing_retries_are_caught_by_the_unique_constraint(api, world):
 def test_an_overlong_key_is_400(api, world):
     response = api.post(world.clerk, "/cases", case_body(world), key="k" * 101)
     assert response.status_code == 400 and response.json()["field"] == "Idempotency-Key"
+
+
+# ---------------------------------------------------------------------------------------------
+# Reference data read through the per-process caches (common.refcache)
+
+
+def test_a_warm_server_registers_without_reading_reference_tables(api, world):
+    """Place, centre, category and policies come from memory; the due time goes in with the INSERT."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assert api.post(world.clerk, "/cases", case_body(world)).status_code == 201
+    with CaptureQueriesContext(connection) as captured:
+        response = api.post(world.clerk, "/cases", case_body(world, description="另一批工人反映工资被拖欠三个月。"))
+    assert response.status_code == 201
+    statements = [q["sql"] for q in captured.captured_queries]
+    for table in ("regions_region", "regions_centre", "cases_category", "cases_timelimitpolicy"):
+        assert not [s for s in statements if f'FROM "{table}"' in s], table
+    assert not [s for s in statements if s.startswith('UPDATE "cases_case"')]
+    case = Case.objects.get(number=response.json()["number"])
+    assert case.due_at == case.deadlines.get(step="handle").due_at
+
+
+def test_a_category_stopped_in_the_admin_is_refused_at_once(api, world):
+    assert api.post(world.clerk, "/cases", case_body(world)).status_code == 201
+    world.labour.active = False
+    world.labour.save()
+    response = api.post(world.clerk, "/cases", case_body(world))
+    assert response.status_code == 400 and response.json()["field"] == "category"
+
+
+def test_a_centre_opened_for_a_village_takes_its_matters_at_once(api, world):
+    from yimen.regions.models import Centre
+
+    before = api.post(world.external, "/cases", case_body(world, region_code=world.grid2.code)).json()
+    assert Case.objects.get(number=before["number"]).owning_centre == world.centre_township2
+    village_centre = Centre.objects.create(region=world.village2, name="石门村综治中心")
+    after = api.post(world.external, "/cases", case_body(world, region_code=world.grid2.code)).json()
+    assert Case.objects.get(number=after["number"]).owning_centre == village_centre
+
+
+def test_a_change_written_by_another_process_is_seen_within_a_minute(api, world):
+    """Another web worker's admin edit sends no signal here: this process keeps its copy until it
+    is a minute old."""
+    from yimen.cases.models import Category
+
+    clock = mock.patch("yimen.common.refcache.time.monotonic", return_value=5000.0)
+    with clock:
+        assert api.post(world.clerk, "/cases", case_body(world)).status_code == 201
+        Category.objects.filter(pk=world.labour.pk).update(active=False)  # no post_save in this process
+        assert api.post(world.clerk, "/cases", case_body(world)).status_code == 201
+    with mock.patch("yimen.common.refcache.time.monotonic", return_value=5061.0):
+        response = api.post(world.clerk, "/cases", case_body(world))
+    assert response.status_code == 400 and response.json()["field"] == "category"

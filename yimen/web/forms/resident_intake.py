@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _l
 from yimen.cases.models import Category
 from yimen.common.errors import InvalidInput
 from yimen.regions.models import Region
-from yimen.regions.selectors import cascade_choice
+from yimen.regions.selectors import cascade_choice, region_by_code
 from yimen.residents.otp import normalise_phone
 from yimen.residents.services import ResidentReport
 
@@ -126,7 +126,7 @@ class RegisterForm(forms.Form):
         code, root = self.cleaned_data["place"], self.centre.region
         if not code or code == root.code:
             return None
-        region = Region.objects.filter(code=code).first() if code.startswith(root.code) else None
+        region = region_by_code(code) if code.startswith(root.code) else None
         if region is None:
             raise forms.ValidationError(_("请从列表里选地方；不清楚就选“不清楚”。"))
         return region

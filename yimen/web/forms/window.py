@@ -16,7 +16,7 @@ from yimen.cases.models import Category, Channel, PartyKind, PartyRole, Risk, Ur
 from yimen.cases.validators import validate_id_number, validate_phone
 from yimen.common.errors import InvalidInput
 from yimen.regions.models import Region
-from yimen.regions.selectors import cascade_choice
+from yimen.regions.selectors import cascade_choice, region_by_code
 
 # Help-on-behalf (帮代办) is recorded with what intake already stores: this tag on the matter and a
 # line at the end of the description naming who was helped. The `registered` event's actor is the
@@ -102,7 +102,7 @@ class WindowForm(forms.Form):
 
     def clean_region(self) -> str:
         code = self.cleaned_data["region"].strip()
-        self.region_obj = Region.objects.filter(code=code).first()
+        self.region_obj = region_by_code(code)
         if self.region_obj is None:
             raise forms.ValidationError(_("请选择事项发生地。"))
         return code
