@@ -6,6 +6,7 @@
 #   make bench    performance figures (bench/, PostgreSQL)
 #   make screenshots  save the main workbench pages to docs/screenshots/ (headless Chromium)
 #   make lock     regenerate requirements.lock and requirements-dev.lock with uv
+#   make messages collect new interface strings into the English catalogue (needs GNU gettext), compile it
 #   make clean    caches and collected static files; `make distclean` also removes .venv and var/
 
 SHELL := /bin/bash
@@ -26,7 +27,7 @@ DEV_STAMP     := $(VENV)/.installed-dev-$(shell cat requirements-dev.lock pyproj
 # Front-end assets (htmx, …) come from the npm registry through package-lock.json, never from a CDN.
 NODE_STAMP    := node_modules/.installed-$(shell cat package-lock.json | cksum | cut -d' ' -f1)
 
-.PHONY: help run install install-dev assets browser migrate demo test bench screenshots lock clean distclean
+.PHONY: help run install install-dev assets browser migrate demo test bench screenshots lock messages clean distclean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -87,6 +88,14 @@ lock: | $(PY)
 	@[ -x $(VENV)/bin/uv ] || $(PY) -m pip install --disable-pip-version-check uv
 	$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -o requirements.lock
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements-dev.lock
+
+# The Chinese text is the message id; only English has a catalogue (yimen/locale/en). makemessages
+# needs xgettext; compiling and checking are pure Python (Babel), and the .mo is committed.
+messages: install-dev
+	@command -v xgettext >/dev/null || { echo "需要 GNU gettext 来提取界面文字 (make messages needs GNU gettext: apt-get install gettext)" >&2; exit 1; }
+	$(YIMEN) makemessages -l en --add-location file --no-obsolete --ignore ".venv/*" --ignore "node_modules/*" --ignore "*/tests/*" --ignore "bench/*"
+	$(YIMEN) translations compile
+	-$(YIMEN) translations check
 
 clean:
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +

@@ -1,14 +1,17 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from yimen.api.urls import api
 
-admin.site.site_header = "一门 · 综治中心管理后台"
-admin.site.site_title = "一门"
-admin.site.index_title = "基础数据与配置"
+admin.site.site_header = _("一门 · 综治中心管理后台")
+admin.site.site_title = _("一门")
+admin.site.index_title = _("基础数据与配置")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    # POST language=en|zh-hans: the switch on every page (web/_language.html) remembers it in a cookie.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("yimen.web.urls")),
 ]

@@ -4,6 +4,7 @@ OpenAPI at /api/v1/openapi.json, docs page at /api/v1/docs (offline: see docs.py
 Authentication: `Authorization: Bearer <token>` (yimen token create USERNAME) or the Django session.
 """
 
+from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 
 from . import errors
@@ -14,7 +15,7 @@ from .docs import OfflineSwagger
 from .docs import router as docs_router
 from .triage import router as triage_router
 
-DESCRIPTION = """一门（综治中心矛盾纠纷多元化解平台）JSON 接口。
+DESCRIPTION = _("""一门（综治中心矛盾纠纷多元化解平台）JSON 接口。
 
 - 认证：请求头 `Authorization: Bearer <令牌>`（令牌由管理员执行 `yimen token create 用户名` 生成，只显示一次）；
   浏览器中已登录时也可直接使用（写操作需带 CSRF 令牌）。
@@ -22,7 +23,7 @@ DESCRIPTION = """一门（综治中心矛盾纠纷多元化解平台）JSON 接�
   403 角色无权，404 不存在或不在您的权限范围内，409 当前状态不允许该操作，413 附件过大。
 - 幂等：POST 请求可带 `Idempotency-Key` 头；重试时带相同的键，只执行一次并返回第一次的结果。
 - 分页：GET /cases 使用 `limit` 与 `cursor`（取自上一页的 `next_cursor`）。
-"""
+""")
 
 
 class YimenAPI(NinjaAPI):
@@ -30,6 +31,7 @@ class YimenAPI(NinjaAPI):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         # Bodies parsed by the doors themselves (one schema per action, CaseIn for JSON and multipart).
         schema["components"]["schemas"].update(body_components())
+        schema["info"]["description"] = str(self.description)
         return schema
 
 

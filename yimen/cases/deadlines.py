@@ -656,10 +656,15 @@ def describe_due(due_at: dt.datetime, now: dt.datetime, provisional: bool = Fals
 def _span(minutes: int) -> str:
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
+    # Whole phrases, not pieces glued together: English needs a space where Chinese has none.
+    if days and hours:
+        return _("%(days)d天%(hours)d小时") % {"days": days, "hours": hours}
     if days:
-        return _("%(n)d天") % {"n": days} + (_("%(n)d小时") % {"n": hours} if hours else "")
+        return _("%(n)d天") % {"n": days}
+    if hours and minutes:
+        return _("%(hours)d小时%(minutes)d分钟") % {"hours": hours, "minutes": minutes}
     if hours:
-        return _("%(n)d小时") % {"n": hours} + (_("%(n)d分钟") % {"n": minutes} if minutes else "")
+        return _("%(n)d小时") % {"n": hours}
     return _("%(n)d分钟") % {"n": minutes}
 
 

@@ -73,7 +73,7 @@ def _when(value) -> str:
 
 
 def _units(value) -> str:
-    return "、".join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value)
+    return _("、").join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value)
 
 
 # What the reason of each kind of event is called.
@@ -129,7 +129,7 @@ def _extension(payload: dict) -> list[tuple[str, str]]:
     if payload.get("assignment_unit"):
         rows.append((_("申请单位"), payload["assignment_unit"]))
     if payload.get("amount"):
-        rows.append((_("延长"), f"{payload['amount']}{_label(LimitUnit, payload.get('unit', ''))}"))
+        rows.append((_("延长"), _("%(amount)s%(unit)s") % {"amount": payload["amount"], "unit": _label(LimitUnit, payload.get("unit", ""))}))
     if payload.get("new_due_at"):
         rows.append((_("新的办理期限"), _when(payload["new_due_at"])))
     return rows

@@ -29,6 +29,7 @@ from django.db import DatabaseError, connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rapidfuzz import fuzz, process
 
 from yimen.accounts.scopes import can_see_case, sees_everything
@@ -41,7 +42,7 @@ from .selectors import category_active_by_code
 
 logger = logging.getLogger(__name__)
 
-HIDDEN_MATTER = "其他辖区事项"
+HIDDEN_MATTER = gettext_lazy("其他辖区事项")
 
 # Engine word → ours. Codes that are spelt the same in both are not listed.
 URGENCY_FROM_ENGINE = {"wishes": Urgency.WISH}
@@ -378,7 +379,7 @@ def _may_see_place(user, region_code: str) -> bool:
 
 def _mask(text: str, hidden: set[str]) -> str:
     for ref in hidden:
-        text = text.replace(ref, HIDDEN_MATTER)
+        text = text.replace(ref, str(HIDDEN_MATTER))
     return text
 
 
@@ -409,7 +410,7 @@ def _present(d: dict, visible: set[str]) -> dict:
         "units": d.get("units", []),
         "repeats": [
             {"number": r["ref"] if r["ref"] in visible else None,
-             "label": r["ref"] if r["ref"] in visible else HIDDEN_MATTER,
+             "label": r["ref"] if r["ref"] in visible else str(HIDDEN_MATTER),
              "kind": r["kind"], "kind_label": r.get("kind_label", ""), "score": r.get("score", 0),
              "reason": _mask(r.get("reason", ""), hidden), "received_at": r["received_at"]}
             for r in d.get("repeats", [])

@@ -105,7 +105,7 @@ def _mediation_method(value) -> str:
     if method is None:
         choices = "、".join(f"{m.value}（{m.label}）" for m in MediationMethod)
         raise InvalidInput(
-            _("调解方式的取值无效：%(value)s。可选：%(choices)s。") % {"value": value or "（空）", "choices": choices},
+            _("调解方式的取值无效：%(value)s。可选：%(choices)s。") % {"value": value or _("（空）"), "choices": choices},
             field="details.method",
         )
     return str(method)

@@ -21,6 +21,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 logger = logging.getLogger("yimen.notifications")
 
@@ -147,7 +148,7 @@ def phone_numbers(message) -> list[str]:
 
 
 def sms_text(message) -> str:
-    site = str(getattr(settings, "YIMEN_SITE_NAME", "一门"))
+    site = str(getattr(settings, "YIMEN_SITE_NAME", _("一门")))
     return f"【{site}】{message.subject}"[:300]
 
 

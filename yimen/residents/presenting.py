@@ -97,7 +97,7 @@ def _step(event) -> ResidentStep | None:
         return ResidentStep(event.created_at, _("已收到您的反映"), p.get("centre", ""))
     if kind in (EventKind.DISPATCHED, EventKind.JOINT_CONVENED):
         units = [p.get("lead_unit", "")] + list(p.get("assist_units") or [])
-        return ResidentStep(event.created_at, _("已交给办理单位"), "、".join(u for u in units if u))
+        return ResidentStep(event.created_at, _("已交给办理单位"), _("、").join(u for u in units if u))
     if kind == EventKind.ACCEPTED:
         return ResidentStep(event.created_at, _("办理单位已接手"), p.get("unit", ""))
     if kind == EventKind.RETURNED:
@@ -119,15 +119,16 @@ def _step(event) -> ResidentStep | None:
     if kind == EventKind.REOPENED:
         return ResidentStep(event.created_at, _("重新办理"))
     if kind == EventKind.SUPPLEMENTED:
-        files = "、".join(p.get("files") or [])
-        return ResidentStep(event.created_at, _("您补充了材料"), "；".join(x for x in (event.reason, files) if x))
+        files = _("、").join(p.get("files") or [])
+        return ResidentStep(event.created_at, _("您补充了材料"), _("；").join(x for x in (event.reason, files) if x))
     return None  # triage, deadlines, extension requests, supervision answers: internal
 
 
 def _rating_step(event, p) -> ResidentStep:
     text = _label(Satisfaction, p.get("satisfaction"))
     if p.get("method") == RESIDENT_RATING_METHOD:
-        return ResidentStep(event.created_at, _("您的评价"), f"{text}{'：' + event.reason if event.reason else ''}")
+        shown = _("%(rating)s：%(comment)s") % {"rating": text, "comment": event.reason} if event.reason else text
+        return ResidentStep(event.created_at, _("您的评价"), shown)
     # A staff follow-up's comment is the caller's own note of the call: it stays inside.
     return ResidentStep(event.created_at, _("中心已回访"), text)
 
@@ -136,7 +137,8 @@ def _closing_step(event, p) -> ResidentStep:
     kind = event.kind
     if kind == EventKind.RESOLVED:
         words = _OUTCOME_WORDS.get(p.get("outcome"))
-        return ResidentStep(event.created_at, _("已办结") + (f"（{words}）" if words else ""), event.reason)
+        title = _("已办结（%(outcome)s）") % {"outcome": words} if words else _("已办结")
+        return ResidentStep(event.created_at, title, event.reason)
     if kind == EventKind.NOT_ACCEPTED:
         reason = (event.reason or "").rstrip("。.；; ")
         where = p.get("where_to_go", "")
@@ -150,7 +152,7 @@ def resident_case_view(case, events, assignments) -> ResidentCaseView:
     """`events` in time order and `assignments` with their units, as loaded by the page's selector."""
     live = [a for a in assignments if a.status in LIVE_ASSIGNMENT_STATUSES]
     live.sort(key=lambda a: a.part != AssignmentPart.LEAD)
-    handlers = [f"{a.unit.name}（{a.get_part_display()}）" for a in live]
+    handlers = [_("%(unit)s（%(part)s）") % {"unit": a.unit.name, "part": a.get_part_display()} for a in live]
     due = due_label(case.due_at, case.due_provisional) if case.due_at and case.is_open else ""
     steps = [step for step in (_step(e) for e in events) if step is not None]
     return ResidentCaseView(

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from yimen.common.errors import RateLimited
 
@@ -93,11 +94,14 @@ def _digest(key: str) -> str:
 
 def _wait_words(seconds: int) -> str:
     if seconds < 60:
-        return _("请约%(n)d秒后再试。") % {"n": seconds}
+        return ngettext("请约%(n)d秒后再试。", "请约%(n)d秒后再试。", seconds) % {"n": seconds}
     if seconds <= 90 * 60:
-        return _("请约%(n)d分钟后再试。") % {"n": math.ceil(seconds / 60)}
-    return _("请约%(n)d小时后再试。") % {"n": math.ceil(seconds / 3600)}
+        minutes = math.ceil(seconds / 60)
+        return ngettext("请约%(n)d分钟后再试。", "请约%(n)d分钟后再试。", minutes) % {"n": minutes}
+    hours = math.ceil(seconds / 3600)
+    return ngettext("请约%(n)d小时后再试。", "请约%(n)d小时后再试。", hours) % {"n": hours}
 
 
 def _join(message: str, suffix: str) -> str:
-    return f"{str(message).rstrip('。，,.!！ ')}，{suffix}"
+    # "…过于频繁，请约5分钟后再试。": one sentence in Chinese, two in English.
+    return _("%(message)s，%(wait)s") % {"message": str(message).rstrip("。，,.!！ "), "wait": suffix}

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 
 import segno
+from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageDraw, ImageFont
 
 
@@ -23,8 +24,8 @@ def group_code(code: str) -> str:
 
 _CARD_WIDTH, _CARD_MARGIN = 720, 40
 _INK, _MUTED, _BRAND, _WARN = "#1f2329", "#5c626b", "#154a96", "#b3261e"
-_CARD_WORDS_ZH = {"title": "解纷码", "number": "事项编号", "code": "查询码", "scan": "扫码查询办理进度",
-                  "private": "查询码相当于密码，请勿告诉他人"}
+_CARD_WORDS_ZH = {"title": _("解纷码"), "number": _("事项编号"), "code": _("查询码"), "scan": _("扫码查询办理进度"),
+                  "private": _("查询码相当于密码，请勿告诉他人")}
 _CARD_WORDS_ASCII = {"title": "Yimen", "number": "No.", "code": "Code", "scan": "Scan to track", "private": ""}
 # Where Chinese fonts usually are (Debian/Ubuntu packages fonts-noto-cjk, fonts-wqy-*); fc-list next.
 _CJK_FONTS = (
@@ -42,7 +43,7 @@ def card_png(*, number: str, query_code: str, track_url: str, centre_name: str) 
     (the number and the code are ASCII either way), so the picture never fails.
     """
     font_for, chinese = _card_fonts()
-    words = _CARD_WORDS_ZH if chinese else _CARD_WORDS_ASCII
+    words = {key: str(text) for key, text in _CARD_WORDS_ZH.items()} if chinese else _CARD_WORDS_ASCII
     # (text, size, colour, space after); a label sits close to its value.
     rows = [
         (centre_name if chinese else words["title"], 30, _INK, 28),

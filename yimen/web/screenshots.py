@@ -286,6 +286,37 @@ def _photograph_residents(browser, base_url: str, out_dir: Path, staged: dict) -
     return 9
 
 
+def _photograph_in_english(browser, base_url: str, out_dir: Path, staged: dict) -> int:
+    """The same app after a user presses "English" on the sign-in page: the handler's matter page and
+    a resident's matter page (the switch is a cookie, so each context presses it once)."""
+    from yimen.demo.staff import DEMO_PASSWORD
+
+    context = browser.new_context(viewport=VIEWPORT, locale="en-US", timezone_id="Asia/Shanghai")
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    page.goto(f"{base_url}/login/")
+    page.get_by_role("button", name="English").click()
+    page.get_by_label("Username").fill(HANDLER)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/login/" not in url)
+    matter = _matter(HANDLER, ["in_progress"], most_events=True)
+    if matter is not None:
+        page.goto(f"{base_url}/cases/{matter.number}/")
+        _save(page, out_dir, "22-en-matter")
+    context.close()
+    phone = browser.new_context(viewport=PHONE_VIEWPORT, is_mobile=True, has_touch=True, locale="en-US",
+                                timezone_id="Asia/Shanghai")
+    page = phone.new_page()
+    case = staged["in_progress"]
+    page.goto(f"{base_url}/r/track/?number={case.number}&code={case.query_code}")
+    page.get_by_role("button", name="English").click()
+    page.wait_for_load_state("networkidle")
+    _save(page, out_dir, "23-en-r-matter", full_page=True)
+    phone.close()
+    return 1 + (matter is not None)
+
+
 def _photograph(base_url: str, shots: list[Shot], out_dir: Path, staged: dict | None = None) -> tuple[int, int]:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
@@ -330,6 +361,7 @@ def _photograph(base_url: str, shots: list[Shot], out_dir: Path, staged: dict | 
         if staged is not None:
             saved += _photograph_poster(browser, base_url, out_dir)
             saved += _photograph_residents(browser, base_url, out_dir, staged)
+            saved += _photograph_in_english(browser, base_url, out_dir, staged)
         browser.close()
     return saved, skipped
 

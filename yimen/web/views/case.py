@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yimen.accounts.scopes import can_reveal_personal_data
@@ -43,7 +44,13 @@ from yimen.web.forms.actions import (
 
 # Moves made on the dispatcher's view rather than in the matter page's action list.
 DISPATCH_ACTIONS = (Action.TRIAGE, Action.DISPATCH, Action.CONVENE_JOINT)
-REVEAL_PURPOSES = ("联系当事人", "核实身份", "调解工作需要", "回访核实")
+# (what the audit log records, what the user reads): the log keeps one language whatever the page's.
+REVEAL_PURPOSES = (
+    ("联系当事人", gettext_lazy("联系当事人")),
+    ("核实身份", gettext_lazy("核实身份")),
+    ("调解工作需要", gettext_lazy("调解工作需要")),
+    ("回访核实", gettext_lazy("回访核实")),
+)
 
 
 def _load(request, number):

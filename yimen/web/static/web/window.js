@@ -109,7 +109,8 @@
     var list = zone.querySelector("[data-drop-list]");
     var show = function () {
       var names = Array.prototype.map.call(input.files, function (f) { return f.name; });
-      list.textContent = names.length ? "已选择：" + names.join("、") : "";
+      // The words come from the template, in the page's language.
+      list.textContent = names.length ? list.dataset.chosen + names.join(list.dataset.separator) : "";
     };
     ["dragenter", "dragover"].forEach(function (type) {
       zone.addEventListener(type, function (event) { event.preventDefault(); zone.classList.add("dragging"); });
