@@ -29,6 +29,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from yimen.common.errors import Conflict, InvalidInput
@@ -672,5 +673,5 @@ def due_label(due_at: dt.datetime, provisional: bool = False) -> str:
     """"2025年10月13日 24:00" for a day-counted limit, "2025年10月13日 10:10" otherwise."""
     local = due_at.astimezone(_tz())
     clock = "24:00" if local.time() == dt.time.max else local.strftime("%H:%M")
-    text = f"{local.year}年{local.month}月{local.day}日 {clock}"
+    text = f"{date_format(local.date(), 'DATE_FORMAT')} {clock}"  # 2025年10月13日; Oct. 13, 2025 in English
     return text + (_("（暂定）") if provisional else "")

@@ -24,9 +24,10 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent
 PO_PATH = PACKAGE_DIR / "locale" / "en" / "LC_MESSAGES" / "django.po"
 MO_PATH = PO_PATH.with_suffix(".mo")
 
-# The gettext functions the code calls, with Babel's description of their arguments.
+# The gettext functions the code calls, with Babel's description of their arguments; `_l` is our
+# alias of gettext_lazy (common/management/commands/makemessages.py collects it too).
 KEYWORDS = {
-    "_": None, "gettext": None, "gettext_lazy": None, "gettext_noop": None,
+    "_": None, "_l": None, "gettext": None, "gettext_lazy": None, "gettext_noop": None,
     "ngettext": (1, 2), "ngettext_lazy": (1, 2),
     "pgettext": ((1, "c"), 2), "pgettext_lazy": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3),
     "npgettext_lazy": ((1, "c"), 2, 3),

@@ -288,10 +288,11 @@ def _photograph_residents(browser, base_url: str, out_dir: Path, staged: dict) -
 
 def _photograph_in_english(browser, base_url: str, out_dir: Path, staged: dict) -> int:
     """The same app after a user presses "English" on the sign-in page: the handler's matter page and
-    a resident's matter page (the switch is a cookie, so each context presses it once)."""
+    a resident's matter page. The browsers ask for Chinese, as a centre's do; the switch is a cookie,
+    so each context presses it once."""
     from yimen.demo.staff import DEMO_PASSWORD
 
-    context = browser.new_context(viewport=VIEWPORT, locale="en-US", timezone_id="Asia/Shanghai")
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
     context.set_default_timeout(20_000)
     page = context.new_page()
     page.goto(f"{base_url}/login/")
@@ -300,12 +301,12 @@ def _photograph_in_english(browser, base_url: str, out_dir: Path, staged: dict) 
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(lambda url: "/login/" not in url)
-    matter = _matter(HANDLER, ["in_progress"], most_events=True)
+    matter = staged.get("handler_matter")
     if matter is not None:
         page.goto(f"{base_url}/cases/{matter.number}/")
         _save(page, out_dir, "22-en-matter")
     context.close()
-    phone = browser.new_context(viewport=PHONE_VIEWPORT, is_mobile=True, has_touch=True, locale="en-US",
+    phone = browser.new_context(viewport=PHONE_VIEWPORT, is_mobile=True, has_touch=True, locale="zh-CN",
                                 timezone_id="Asia/Shanghai")
     page = phone.new_page()
     case = staged["in_progress"]
@@ -387,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"准备演示数据 (migrating and loading a {DEMO_MATTERS}-matter demo in {tmp}) …")
         staged = _load_demo()
         shots = _shots()
+        # Read before the browser starts: Django's ORM refuses to run inside Playwright's event loop.
+        staged["handler_matter"] = _matter(HANDLER, ["in_progress"], most_events=True)
         base_url, server = _serve()
         # A favicon's 404 is not news; a page's 500 (with its traceback) still is. (Set after the
         # WSGI handler's own django.setup(), whose logging config resets Django's child loggers.)

@@ -42,6 +42,7 @@ def test_a_clerk_switches_the_workbench_to_english_and_back(client, world):
 
 
 def test_the_sign_in_page_offers_the_switch_too(client):
+    assert 'name="language" value="en"' in client.get(reverse("web:login")).content.decode()
     _switch(client, "en", reverse("web:login"))
     html = client.get(reverse("web:login")).content.decode()
     assert '<html lang="en">' in html and english("登录") in html
