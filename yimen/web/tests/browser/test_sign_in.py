@@ -20,6 +20,8 @@ def test_a_dispatcher_signs_in_and_sees_the_centre_sections_with_htmx_loaded(pag
     expect(page.locator("header.topbar .roles")).to_have_text("研判派单员")
     expect(nav_links(page)).to_have_text(["工作台", "受理窗口", "事项台账", "督办看板", "回访", "解纷码海报"])
     # htmx comes from node_modules through the static files, never from a CDN: it must really load.
+    # The header can be there before the deferred script has run, so wait for the page's load event.
+    page.wait_for_load_state("load")
     assert page.evaluate("typeof window.htmx") == "object"
     assert page.js_errors == []
 
