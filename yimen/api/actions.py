@@ -14,6 +14,7 @@ from pydantic import WithJsonSchema
 from yimen.cases import transitions as t
 from yimen.cases.rules import MOVES, RESIDENT_ONLY_ACTIONS, Action
 from yimen.common.errors import NotFound
+from yimen.common.words import choices_text
 
 from . import schemas as s
 from .parsing import category_by_code, unit_by_id, units_by_id
@@ -109,7 +110,7 @@ assert set(ACTIONS) == set(MOVES) - RESIDENT_ONLY_ACTIONS, "every staff move in 
 def action_spec(name: str) -> ActionSpec:
     spec = ACTIONS.get(name)
     if spec is None:
-        valid = "、".join(f"{a.value}（{a.label}）" for a in STAFF_ACTIONS)
+        valid = choices_text((a.value, a.label) for a in STAFF_ACTIONS)
         raise NotFound(
             _("未知的操作“%(name)s”。可用的操作：%(valid)s。") % {"name": name, "valid": valid},
             code="unknown_action", field="action", valid_actions=list(ACTIONS),

@@ -21,6 +21,7 @@ from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
 from yimen.common.errors import DomainError
+from yimen.common.words import choices_text, join_list
 
 from .schemas import FIELD_CHOICES, FIELD_LABELS
 
@@ -102,9 +103,9 @@ def field_label(path: str, context: str = "") -> str:
 def _expected(error: dict, path: str, context: str) -> str:
     choices = _lookup(FIELD_CHOICES, path, context)
     if choices is not None:
-        return "、".join(f"{value}（{label}）" for value, label in choices.choices)
+        return choices_text(choices.choices)
     expected = str((error.get("ctx") or {}).get("expected", ""))
-    return expected.replace(" or ", ", ").replace("'", "").replace(", ", "、")
+    return join_list(part.strip() for part in expected.replace(" or ", ", ").replace("'", "").split(", "))
 
 
 def _reason(error: dict) -> str:

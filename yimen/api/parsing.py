@@ -15,6 +15,7 @@ from yimen.cases.intake import AttachmentInput, CaseInput, PartyInput
 from yimen.cases.models import Category
 from yimen.cases.selectors import category_active_by_code
 from yimen.common.errors import InvalidInput
+from yimen.common.words import join_list
 from yimen.regions import selectors as regions
 from yimen.regions.models import Region, Unit
 
@@ -53,7 +54,7 @@ def case_input(request) -> CaseInput:
     strays = sorted(set(request.FILES) - {ATTACHMENTS_FIELD})
     if strays:
         raise InvalidInput(
-            _("文件字段“%(names)s”无法识别：附件请放在名为 attachments 的字段中。") % {"names": "、".join(strays)},
+            _("文件字段“%(names)s”无法识别：附件请放在名为 attachments 的字段中。") % {"names": join_list(strays)},
             field=ATTACHMENTS_FIELD,
         )
     return _to_case_input(body, [_attachment(f) for f in request.FILES.getlist(ATTACHMENTS_FIELD)])
@@ -127,7 +128,7 @@ def units_by_id(ids: list[int], *, field: str) -> list[Unit]:
     missing = [i for i in ids if i not in found]
     if missing:
         raise InvalidInput(
-            _("单位编号%(ids)s不存在。") % {"ids": "、".join(str(i) for i in missing)}, field=field
+            _("单位编号%(ids)s不存在。") % {"ids": join_list(missing)}, field=field
         )
     return [found[i] for i in ids]
 

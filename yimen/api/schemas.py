@@ -27,6 +27,7 @@ from yimen.cases.models import (
     Urgency,
 )
 from yimen.cases.rules import Action
+from yimen.common.words import join_list
 
 # Chinese names of the fields, for error messages ("请填写事项描述（description）").
 # Looked up by "<parent>.<field>" first (indices dropped), then by the field name alone.
@@ -439,7 +440,7 @@ def _tasks_within(tasks: dict[int, str], units: set) -> dict[int, str]:
     validated in order, so the units are known when tasks is checked)."""
     strays = sorted(set(tasks) - units)
     if strays:
-        raise ValueError(_("单位编号%(ids)s不在本次派出的单位之中") % {"ids": "、".join(str(i) for i in strays)})
+        raise ValueError(_("单位编号%(ids)s不在本次派出的单位之中") % {"ids": join_list(strays)})
     return tasks
 
 

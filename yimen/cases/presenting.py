@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from yimen.common.words import join_list
+
 from .models import (
     AssignmentPart,
     Channel,
@@ -73,7 +75,7 @@ def _when(value) -> str:
 
 
 def _units(value) -> str:
-    return _("、").join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value)
+    return join_list(value) if isinstance(value, (list, tuple)) else str(value)
 
 
 # What the reason of each kind of event is called.

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from yimen.common.errors import InvalidInput
+from yimen.common.words import choices_text, join_list
 
 _ID18 = re.compile(r"^\d{17}[\dX]$")
 _ID15 = re.compile(r"^\d{15}$")
@@ -103,7 +104,7 @@ def _mediation_method(value) -> str:
     by_label = {str(m.label): m.value for m in MediationMethod}
     method = by_label.get(value) or _METHOD_ALIASES.get(value)
     if method is None:
-        choices = "、".join(f"{m.value}（{m.label}）" for m in MediationMethod)
+        choices = choices_text((m.value, m.label) for m in MediationMethod)
         raise InvalidInput(
             _("调解方式的取值无效：%(value)s。可选：%(choices)s。") % {"value": value or _("（空）"), "choices": choices},
             field="details.method",
@@ -134,7 +135,7 @@ def validate_mediation_session(details: dict | None, *, today: dt.date | None = 
     strays = sorted(set(details) - set(MEDIATION_FIELDS))
     if strays:
         raise InvalidInput(
-            _("调解记录中不认识的字段：%(names)s。") % {"names": "、".join(strays)}, field=f"details.{strays[0]}"
+            _("调解记录中不认识的字段：%(names)s。") % {"names": join_list(strays)}, field=f"details.{strays[0]}"
         )
     today = today or timezone.localdate()
     cleaned = {"date": _mediation_date(details.get("date"), today), "method": _mediation_method(details.get("method"))}

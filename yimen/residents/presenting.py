@@ -25,6 +25,7 @@ from yimen.cases.models import (
 )
 from yimen.cases.presenting import RESIDENT_RATING_METHOD
 from yimen.cases.rules import Action, is_allowed
+from yimen.common.words import join_list
 
 _RESIDENT = frozenset({Role.RESIDENT})
 
@@ -97,7 +98,7 @@ def _step(event) -> ResidentStep | None:
         return ResidentStep(event.created_at, _("已收到您的反映"), p.get("centre", ""))
     if kind in (EventKind.DISPATCHED, EventKind.JOINT_CONVENED):
         units = [p.get("lead_unit", "")] + list(p.get("assist_units") or [])
-        return ResidentStep(event.created_at, _("已交给办理单位"), _("、").join(u for u in units if u))
+        return ResidentStep(event.created_at, _("已交给办理单位"), join_list(u for u in units if u))
     if kind == EventKind.ACCEPTED:
         return ResidentStep(event.created_at, _("办理单位已接手"), p.get("unit", ""))
     if kind == EventKind.RETURNED:
@@ -119,7 +120,7 @@ def _step(event) -> ResidentStep | None:
     if kind == EventKind.REOPENED:
         return ResidentStep(event.created_at, _("重新办理"))
     if kind == EventKind.SUPPLEMENTED:
-        files = _("、").join(p.get("files") or [])
+        files = join_list(p.get("files") or [])
         return ResidentStep(event.created_at, _("您补充了材料"), _("；").join(x for x in (event.reason, files) if x))
     return None  # triage, deadlines, extension requests, supervision answers: internal
 

@@ -76,3 +76,15 @@ def test_an_api_client_asks_for_english_with_accept_language(client, world):
                            headers={**headers, "Accept-Language": "en"})
     assert response.status_code == 400 and response.json()["message"] == english("请填写事项描述。")
     assert response.json()["field"] == "description"
+
+
+def test_an_api_error_lists_the_allowed_values_in_english_words_and_punctuation(client, world):
+    from yimen.accounts.models import ApiToken
+
+    token = ApiToken.issue(world.clerk)[1]
+    body = {"channel": "fax", "region_code": world.grid.code, "description": "欠薪", "parties": [{"name": "张三"}]}
+    response = client.post("/api/v1/cases", body, content_type="application/json",
+                           headers={"Authorization": f"Bearer {token}", "Accept-Language": "en"})
+    message = response.json()["message"]
+    assert response.status_code == 400 and response.json()["field"] == "channel"
+    assert f"walk_in ({english('来访')})" in message and "、" not in message and "（" not in message
