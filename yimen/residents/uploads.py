@@ -2,7 +2,9 @@
 
 Accepted: photos (JPEG, PNG, GIF, WebP, HEIC), PDF files and recordings (MP3, M4A, AAC, AMR, WAV,
 Ogg). Photos other than HEIC must decode with Pillow; Pillow cannot read HEIC, so HEIC is
-accepted on its signature alone and is never decoded on the server.
+accepted on its signature alone and is never decoded on the server. Many Android recorders write
+M4A under the generic MP4 brands (`mp42`, `isom`), which read as video: such a file is a recording
+when its tracks are sound only (`_mp4_sound_only`).
 """
 
 import math
@@ -62,7 +64,10 @@ def check_upload(*, name: str, content: bytes) -> CheckedUpload:
     if not content:
         raise InvalidInput(_("文件“%(name)s”是空的，没有上传。") % {"name": shown}, field="files")
     guessed = filetype.guess(content)
-    accepted = _ACCEPTED.get(guessed.mime) if guessed else None
+    mime = guessed.mime if guessed else None
+    if mime == "video/mp4" and _mp4_sound_only(content):
+        mime = "audio/mp4"
+    accepted = _ACCEPTED.get(mime) if mime else None
     if accepted is None or (accepted[2] == "pdf" and not content.startswith(b"%PDF-")):
         raise InvalidInput(
             _("文件“%(name)s”不是照片、PDF或录音，没有上传。只能上传照片、PDF文件或录音。") % {"name": shown},
@@ -74,6 +79,16 @@ def check_upload(*, name: str, content: bytes) -> CheckedUpload:
     stem = os.path.splitext(base)[0].strip(" .") or _DEFAULT_STEM[kind]
     stored = f"{stem[: _MAX_NAME - len(extension) - 1]}.{extension}"
     return CheckedUpload(name=stored, content=content, content_type=content_type, kind=kind)
+
+
+# An MP4 track's handler box: "hdlr", version and flags (4 bytes), pre_defined (4), handler type.
+_MP4_HANDLER = re.compile(rb"hdlr[\x00-\xff]{8}(soun|vide)")
+
+
+def _mp4_sound_only(content: bytes) -> bool:
+    """An MP4 container whose tracks are all sound: a recording, whatever brand its writer used."""
+    handlers = set(_MP4_HANDLER.findall(content))
+    return handlers == {b"soun"}
 
 
 def _check_image(content: bytes, pillow_format: str, shown: str) -> None:

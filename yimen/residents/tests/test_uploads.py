@@ -26,6 +26,19 @@ def iso_media(brand: bytes, compatible: list[bytes]) -> bytes:
     return struct.pack(">I", 8 + len(ftyp)) + b"ftyp" + ftyp + b"\x00\x00\x00\x08free" + b"\x00" * 32
 
 
+def box(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", 8 + len(body)) + kind + body
+
+
+def mp4_tracks(brand: bytes, *handlers: bytes) -> bytes:
+    """An MP4 under `brand` with one track per handler type (b"soun", b"vide"), as a recorder writes it."""
+    tracks = b"".join(
+        box(b"trak", box(b"mdia", box(b"hdlr", b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00" + handler + b"\x00" * 12 + b"\x00")))
+        for handler in handlers
+    )
+    return box(b"ftyp", brand + b"\x00\x00\x00\x00" + brand + b"isom") + box(b"moov", tracks) + box(b"mdat", b"\x00" * 64)
+
+
 def wav() -> bytes:
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as out:
@@ -61,6 +74,9 @@ ACCEPTED = [
     ("通话录音.amr", lambda: b"#!AMR\n" + b"\x3c" + b"\x00" * 31, "audio/amr", "audio"),
     ("录音.wav", wav, "audio/wav", "audio"),
     ("录音.ogg", lambda: b"OggS\x00\x02" + b"\x00" * 64, "audio/ogg", "audio"),
+    # Android recorders that write M4A under the generic MP4 brands: sound tracks only.
+    ("录音_20261124.m4a", lambda: mp4_tracks(b"mp42", b"soun"), "audio/mp4", "audio"),
+    ("Recording.m4a", lambda: mp4_tracks(b"isom", b"soun"), "audio/mp4", "audio"),
 ]
 
 
@@ -77,6 +93,9 @@ REFUSED = [
     ("文档.docx", b"PK\x03\x04" + b"\x00" * 60),
     ("图.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
     ("text.txt", "这不是照片".encode()),
+    # A video is not a recording, even with its sound track, even named .m4a.
+    ("视频.mp4", mp4_tracks(b"mp42", b"vide", b"soun")),
+    ("视频.m4a", mp4_tracks(b"isom", b"vide")),
 ]
 
 
