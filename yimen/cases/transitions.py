@@ -17,10 +17,12 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from yimen.accounts.models import Role
 from yimen.accounts.scopes import can_see_case, roles_over_case, sees_everything, unit_ids_for
 from yimen.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from yimen.common.words import in_default_language
 from yimen.notifications.outbox import outbox_enqueue
 from yimen.regions.models import Centre, Unit
 from yimen.regions.selectors import centre_nearest, dispatchable_units
@@ -131,7 +133,11 @@ def _event(ctx: _Context, kind: str, *, from_status: str, reason: str = "", **pa
     )
 
 
-def _notify(ctx: _Context, kind: str, subject: str, *, unit=None, centre=None, user=None, body: str = "") -> None:
+def _notify(ctx: _Context, kind: str, subject, *, unit=None, centre=None, user=None, body: str = "") -> None:
+    """Queue a message about the matter. `subject` is a lazy string or a function returning one: it is
+    composed here, in the site's language, not in the actor's (common.words.in_default_language)."""
+    with in_default_language():
+        subject = str(subject() if callable(subject) else subject)
     outbox_enqueue(
         kind=kind,
         subject=f"[{ctx.case.number}] {subject}",
@@ -293,7 +299,7 @@ def case_dispatch(
         _set_status(ctx, _status_after_assigning(ctx), "dispatched_at")
         _event(ctx, EventKind.DISPATCHED, from_status=previous, reason=reason, **_assignment_payload(ctx))
         for assignment in created:
-            _notify(ctx, "assignment_created", _("新派单：请在期限内签收"), unit=assignment.unit)
+            _notify(ctx, "assignment_created", _l("新派单：请在期限内签收"), unit=assignment.unit)
         return ctx.case
 
 
@@ -324,7 +330,7 @@ def case_convene_joint(
         _set_status(ctx, _status_after_assigning(ctx), "is_joint", "dispatched_at")
         _event(ctx, EventKind.JOINT_CONVENED, from_status=previous, reason=reason, **_assignment_payload(ctx))
         for assignment in created:
-            _notify(ctx, "joint_convened", _("联合办理：请报到并签收"), unit=assignment.unit, body=reason)
+            _notify(ctx, "joint_convened", _l("联合办理：请报到并签收"), unit=assignment.unit, body=reason)
         return ctx.case
 
 
@@ -394,7 +400,8 @@ def assignment_return(*, actor, case: Case, reason: str, assignment_id: int | No
         if assignment.part == AssignmentPart.LEAD:
             _set_status(ctx, Status.RETURNED)
         _event(ctx, EventKind.RETURNED, from_status=previous, reason=reason, unit=assignment.unit.name, part=assignment.part)
-        _notify(ctx, "assignment_returned", _("%(unit)s退单") % {"unit": assignment.unit.name}, centre=ctx.case.owning_centre, body=reason)
+        _notify(ctx, "assignment_returned", lambda: _("%(unit)s退单") % {"unit": assignment.unit.name},
+                centre=ctx.case.owning_centre, body=reason)
         return ctx.case
 
 
@@ -444,7 +451,7 @@ def _finish_resolution(ctx: _Context, outcome: str, result: str, *, on_spot: boo
     _set_status(ctx, Status.RESOLVED, "outcome", "result", "resolved_at", "resolved_on_spot", "overdue", "resolved_within_limit")
     deadlines.open_deadline(case=ctx.case, step=Step.FOLLOW_UP, starts_at=ctx.now)
     _event(ctx, EventKind.RESOLVED, from_status=previous, reason=result, outcome=outcome, on_spot=on_spot)
-    _notify(ctx, "case_resolved", _("事项已办结，请安排回访"), centre=ctx.case.owning_centre)
+    _notify(ctx, "case_resolved", _l("事项已办结，请安排回访"), centre=ctx.case.owning_centre)
     return ctx.case
 
 
@@ -492,7 +499,7 @@ def _reopen(ctx: _Context, reason: str) -> None:
     deadlines.cancel_deadlines(case=ctx.case, steps=[Step.FOLLOW_UP])
     deadlines.open_deadline(case=ctx.case, step=Step.HANDLE, starts_at=ctx.now)
     _event(ctx, EventKind.REOPENED, from_status=previous, reason=reason)
-    _notify(ctx, "case_reopened", _("事项已重启，请重新派单"), centre=ctx.case.owning_centre, body=reason)
+    _notify(ctx, "case_reopened", _l("事项已重启，请重新派单"), centre=ctx.case.owning_centre, body=reason)
 
 
 def case_reopen(*, actor, case: Case, reason: str) -> Case:
@@ -546,7 +553,8 @@ def case_not_accept(*, actor, case: Case, reason: str, where_to_go: str) -> Case
         ctx = _begin(Action.NOT_ACCEPT, actor=actor, case=case)
         reason = _require_text(reason, "reason", _("不予受理理由"))
         where_to_go = _require_text(where_to_go, "where_to_go", _("告知去向"))
-        ctx.case.result = _("不予受理：%(reason)s。请向%(where)s反映。") % {"reason": reason, "where": where_to_go}
+        with in_default_language():  # stored: read by everyone, in the site's language
+            ctx.case.result = _("不予受理：%(reason)s。请向%(where)s反映。") % {"reason": reason, "where": where_to_go}
         return _close_early(ctx, Status.NOT_ACCEPTED, EventKind.NOT_ACCEPTED, reason, where_to_go=where_to_go,
                             _fields=("result",))
 
@@ -577,7 +585,7 @@ def case_supplement(*, actor, case: Case, note: str, attachments=()) -> Case:
                 stored.append(attachment_add(case=ctx.case, actor=actor, attachment=attachment))
             _event(ctx, EventKind.SUPPLEMENTED, from_status=ctx.case.status, reason=note,
                    files=[record.original_name for record in stored])
-            subject = _("群众补充了材料")
+            subject = _l("群众补充了材料")
             _notify(ctx, "case_supplemented", subject, centre=ctx.case.owning_centre, body=note)
             for assignment in ctx.live():
                 _notify(ctx, "case_supplemented", subject, unit=assignment.unit, body=note)
@@ -613,7 +621,7 @@ def case_escalate(*, actor, case: Case, reason: str) -> Case:
         ctx.case.escalation_count += 1
         _set_status(ctx, Status.PENDING_DISPATCH, "owning_centre", "owning_code", "escalation_count")
         _event(ctx, EventKind.ESCALATED, from_status=previous, reason=reason, from_centre=from_centre.name, to_centre=parent.name)
-        _notify(ctx, "case_escalated", _("下级提级事项，请研判派单"), centre=parent, body=reason)
+        _notify(ctx, "case_escalated", _l("下级提级事项，请研判派单"), centre=parent, body=reason)
         return ctx.case
 
 
@@ -642,7 +650,7 @@ def extension_request(*, actor, case: Case, amount: int, reason: str, assignment
         )
         _event(ctx, EventKind.EXTENSION_REQUESTED, from_status=ctx.case.status, reason=reason,
                extension=extension.pk, amount=amount, unit=limit.unit, assignment_unit=assignment.unit.name)
-        _notify(ctx, "extension_requested", _("延期申请待审批"), centre=ctx.case.owning_centre, body=reason)
+        _notify(ctx, "extension_requested", _l("延期申请待审批"), centre=ctx.case.owning_centre, body=reason)
         return extension
 
 
@@ -667,7 +675,7 @@ def extension_decide(*, actor, case: Case, approve: bool, reason: str = "", exte
             payload["new_due_at"] = _extend_limits(ctx, extension)
         kind = EventKind.EXTENSION_APPROVED if approve else EventKind.EXTENSION_REFUSED
         _event(ctx, kind, from_status=ctx.case.status, reason=reason, **payload)
-        _notify(ctx, kind, Extension._meta.verbose_name + ": " + extension.get_status_display(), unit=extension.assignment.unit)
+        _notify(ctx, kind, lambda: f"{Extension._meta.verbose_name}: {extension.get_status_display()}", unit=extension.assignment.unit)
         return extension
 
 
@@ -703,7 +711,7 @@ def supervision_issue(*, actor, case: Case, content: str, unit: Unit | None = No
             order.answer_due_at = limit.due_at
             order.save(update_fields=["answer_due_at"])
         _event(ctx, EventKind.SUPERVISED, from_status=ctx.case.status, reason=content, unit=unit.name, order=order.pk)
-        _notify(ctx, "supervision_issued", _("督办单：请按期回复"), unit=unit, body=content)
+        _notify(ctx, "supervision_issued", _l("督办单：请按期回复"), unit=unit, body=content)
         return order
 
 

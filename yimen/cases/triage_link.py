@@ -34,6 +34,7 @@ from rapidfuzz import fuzz, process
 
 from yimen.accounts.scopes import can_see_case, sees_everything
 from yimen.common.errors import InvalidInput
+from yimen.common.words import in_default_language
 from yimen.triage.engine import suggest
 from yimen.triage.repeats import PriorMatter, fingerprint_text, simhash
 
@@ -340,7 +341,8 @@ def suggestion_fill(case: Case, *, category, urgency: str, risk: str, domain_cla
     if not risk:
         risk = t["risk"]["code"]
         if not risk_reason.strip():
-            risk_reason = _("采纳系统研判建议：%(reason)s") % {"reason": t["risk"].get("reason") or t["risk"]["label"]}
+            with in_default_language():  # stored with the decision
+                risk_reason = _("采纳系统研判建议：%(reason)s") % {"reason": t["risk"].get("reason") or t["risk"]["label"]}
     if suggested_category and category is not None and not domain_class:
         domain_class = case_domain(t["domain_class"]["code"])
     return Grades(category, urgency or case_urgency(t["urgency"]["code"]), risk, domain_class, risk_reason)

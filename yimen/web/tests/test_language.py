@@ -88,3 +88,17 @@ def test_an_api_error_lists_the_allowed_values_in_english_words_and_punctuation(
     message = response.json()["message"]
     assert response.status_code == 400 and response.json()["field"] == "channel"
     assert f"walk_in ({english('来访')})" in message and "、" not in message and "（" not in message
+
+
+def test_what_an_english_reading_dispatcher_stores_or_sends_stays_in_the_sites_language(world):
+    """The record and the notifications are read by everyone: one person's language is not data."""
+    from yimen.cases import transitions as t
+    from yimen.notifications.models import OutboxMessage
+
+    dispatched, turned_down = world.register(), world.register(title="不属于本中心的事")
+    with translation.override("en"):
+        t.case_dispatch(actor=world.dispatcher, case=dispatched, lead_unit=world.hrss)
+        t.case_not_accept(actor=world.dispatcher, case=turned_down, reason="属于法院管辖", where_to_go="人民法院")
+    assert OutboxMessage.objects.get(kind="assignment_created").subject == f"[{dispatched.number}] 新派单：请在期限内签收"
+    turned_down.refresh_from_db()
+    assert turned_down.result == "不予受理：属于法院管辖。请向人民法院反映。"
