@@ -7,7 +7,7 @@
 * `rows` — the floor of any registration that keeps the loop's rules: the rows one registration
   must write (number counter, matter, parties, handling limit, `registered` event), in one
   transaction, through the ORM, and nothing else: no token, no scope, no validation, no look-up
-  (the place and the centre are read once per process), no triage. No real registration can be
+  (the place and the centre come from the per-process cache), no triage. No real registration can be
   cheaper than this, so `rows / insert` is the best ratio the API could ever reach on this machine.
 """
 
@@ -31,20 +31,12 @@ def insert(request):
     return JsonResponse({"id": row.pk}, status=201)
 
 
-_places: dict = {}
-
-
 def _place(code: str):
-    """(region, centre) of a grid code, read once per process: the look-ups are not what is measured."""
-    found = _places.get(code)
-    if found is None:
-        from yimen.regions.models import Centre, Region
+    """(region, centre) of a grid code, through the same cached selectors as intake (common.refcache):
+    after the first request per place the look-ups cost a dict read, and they are not what is measured."""
+    from yimen.regions.selectors import centre_nearest, region_by_code
 
-        region = Region.objects.get(code=code)
-        centre = (Centre.objects.select_related("region").filter(region__code__in=[code[:n] for n in (12, 9, 6, 4)])
-                  .order_by("-region__code").first())
-        found = _places[code] = (region, centre)
-    return found
+    return region_by_code(code), centre_nearest(code)
 
 
 @csrf_exempt

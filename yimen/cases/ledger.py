@@ -21,6 +21,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from yimen.common.words import join_list
 from yimen.regions.models import LEVEL_CODE_LENGTH, Level, Region
 
 from .models import (
@@ -145,7 +146,7 @@ def columns() -> list[Column]:
         Column(_("风险等级"), 9, lambda c, ctx: _label(Risk, c.risk)),
         Column(_("紧急程度"), 14, lambda c, ctx: _label(Urgency, c.urgency)),
         Column(_("牵头单位"), 24, _lead),
-        Column(_("协办单位"), 28, lambda c, ctx: "、".join(_units(c, AssignmentPart.ASSIST))),
+        Column(_("协办单位"), 28, lambda c, ctx: join_list(_units(c, AssignmentPart.ASSIST))),
         Column(_("状态"), 10, lambda c, ctx: _label(Status, c.status)),
         Column(_("办理期限"), 17, lambda c, ctx: _local(c.due_at), is_datetime=True),
         Column(_("是否超期"), 9, _overdue),

@@ -11,7 +11,6 @@ A page that does not exist yet (404) is skipped with one line.
 
 import logging
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -19,26 +18,18 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from yimen.web.chromium import CHROMIUM, INSTALL_HINT, chromium_path
+from yimen.web.chromium import CHROMIUM_ARGS as BASE_CHROMIUM_ARGS
+
 DEMO_MATTERS = 60
 VIEWPORT = {"width": 1366, "height": 768}
 PHONE_VIEWPORT = {"width": 360, "height": 740}
 A4_VIEWPORT = {"width": 794, "height": 1123}  # A4 at 96 dpi
 RESIDENT_PHONE = "13700137000"
 TOWNSHIP_CODE = "449001001"  # 桃源镇, whose centre's code the demo poster carries
-_CHROMIUM_SETTING = os.environ.get("YIMEN_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM = shutil.which(_CHROMIUM_SETTING) or _CHROMIUM_SETTING
-# Same flags as the browser tests: on a closed network Chromium otherwise hangs on Google's endpoints.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--lang=zh-CN",  # the browser's own words (file pickers, date inputs) in Chinese, as users see them
-]
+# The browser tests' Chromium and flags, with the browser's own words (file pickers, date inputs) in
+# Chinese, as users see them.
+CHROMIUM_ARGS = [*BASE_CHROMIUM_ARGS, "--lang=zh-CN"]
 
 # Demo accounts (yimen/demo/signin.py): the 桃源镇 centre, the 青溪县 labour bureau and supervisor.
 CLERK = "clerk_taoyuan"
@@ -215,17 +206,26 @@ def _save(page, out_dir: Path, name: str, *, full_page: bool = False) -> None:
     print(f"  已保存 saved {target}  ({page.url.split('//', 1)[-1].split('/', 1)[-1]})")
 
 
-def _photograph_poster(browser, base_url: str, out_dir: Path) -> int:
-    """The township centre's A4 poster, as a clerk opens it to print."""
+def _sign_in(page, base_url: str, username: str, *, english: bool = False) -> None:
+    """Through the real sign-in form with the demo password; `english` presses the language switch
+    first (the browsers ask for Chinese, as a centre's do)."""
     from yimen.demo.staff import DEMO_PASSWORD
 
+    page.goto(f"{base_url}/login/")
+    if english:
+        page.get_by_role("button", name="English").click()
+    user_label, password_label, button = ("Username", "Password", "Log in") if english else ("用户名", "密码", "登录")
+    page.get_by_label(user_label).fill(username)
+    page.get_by_label(password_label).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name=button).click()
+    page.wait_for_url(lambda url: "/login/" not in url)
+
+
+def _photograph_poster(browser, base_url: str, out_dir: Path) -> int:
+    """The township centre's A4 poster, as a clerk opens it to print."""
     context = browser.new_context(viewport=A4_VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
     page = context.new_page()
-    page.goto(f"{base_url}/login/")
-    page.get_by_label("用户名").fill(CLERK)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(lambda url: "/login/" not in url)
+    _sign_in(page, base_url, CLERK)
     page.goto(f"{base_url}/posters/{TOWNSHIP_CODE}/?size=a4")
     _save(page, out_dir, "12-poster-a4")
     context.close()
@@ -290,17 +290,10 @@ def _photograph_in_english(browser, base_url: str, out_dir: Path, staged: dict) 
     """The same app after a user presses "English" on the sign-in page: the handler's matter page and
     a resident's matter page. The browsers ask for Chinese, as a centre's do; the switch is a cookie,
     so each context presses it once."""
-    from yimen.demo.staff import DEMO_PASSWORD
-
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
     context.set_default_timeout(20_000)
     page = context.new_page()
-    page.goto(f"{base_url}/login/")
-    page.get_by_role("button", name="English").click()
-    page.get_by_label("Username").fill(HANDLER)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(lambda url: "/login/" not in url)
+    _sign_in(page, base_url, HANDLER, english=True)
     matter = staged.get("handler_matter")
     if matter is not None:
         page.goto(f"{base_url}/cases/{matter.number}/")
@@ -322,11 +315,9 @@ def _photograph(base_url: str, shots: list[Shot], out_dir: Path, staged: dict | 
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
-    from yimen.demo.staff import DEMO_PASSWORD
-
     saved = skipped = 0
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
         pages = {}  # one signed-in page per user
         for shot in shots:
             if shot.path is None:
@@ -338,11 +329,7 @@ def _photograph(base_url: str, shots: list[Shot], out_dir: Path, staged: dict | 
                 context.set_default_timeout(20_000)
                 page = context.new_page()
                 if shot.user is not None:
-                    page.goto(f"{base_url}/login/")
-                    page.get_by_label("用户名").fill(shot.user)
-                    page.get_by_label("密码").fill(DEMO_PASSWORD)
-                    page.get_by_role("button", name="登录").click()
-                    page.wait_for_url(lambda url: "/login/" not in url)
+                    _sign_in(page, base_url, shot.user)
                 pages[shot.user] = page
             page = pages[shot.user]
             response = page.goto(f"{base_url}{shot.path}")
@@ -373,8 +360,8 @@ def main(argv: list[str] | None = None) -> int:
         print("用法 usage: python -m yimen.web.screenshots OUT_DIR", file=sys.stderr)
         return 2
     out_dir = Path(argv[0]).resolve()
-    if not os.access(CHROMIUM, os.X_OK):
-        print(f"未找到 Chromium（{CHROMIUM}）：sudo apt-get install chromium", file=sys.stderr)
+    if chromium_path() is None:
+        print(f"未找到 Chromium（{CHROMIUM}）：{INSTALL_HINT}", file=sys.stderr)
         return 1
     if not _has_cjk_font():
         print("警告 warning: 未找到中文字体，截图中的汉字会显示为方框：sudo apt-get install fonts-noto-cjk")

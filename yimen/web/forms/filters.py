@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yimen.cases.models import Category, Channel, Risk, Status, Urgency
 from yimen.cases.selectors import CASE_SORTS, DEFAULT_SORT, CaseFilters, case_filter_regions, case_filter_units
+from yimen.common.words import join_list
 
 # Query-string keys that move through a list rather than narrow it: not part of a saved filter.
 PAGING_KEYS = ("after", "before", "page")
@@ -124,7 +125,7 @@ class CaseFilterForm(forms.Form):
                 continue
             if isinstance(field, forms.MultipleChoiceField):
                 labels = dict(field.choices)
-                shown = "、".join(str(labels.get(v, v)) for v in value)
+                shown = join_list(labels.get(v, v) for v in value)
             elif isinstance(field, forms.ChoiceField):
                 shown = str(dict(field.choices).get(value, value)).strip("　└ ")
             elif isinstance(value, dt.date):

@@ -9,33 +9,15 @@ with one line in the summary; under `CI=true` they fail instead, so CI never pas
 """
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("YIMEN_CHROMIUM", "/usr/bin/chromium")
-# The machines this runs on may have no route out: without these flags Chromium reaches for Google's
-# update, sync and QUIC endpoints at start and can hang waiting on them.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from yimen.web.chromium import CHROMIUM, CHROMIUM_ARGS, INSTALL_HINT, chromium_path
+
 VIEWPORT = {"width": 1366, "height": 768}
 PASSWORD = "browser-test-pw"
 HERE = Path(__file__).resolve().parent
-INSTALL_HINT = "sudo apt-get install chromium"
-
-
-def chromium_path() -> str | None:
-    path = CHROMIUM if os.sep in CHROMIUM else shutil.which(CHROMIUM)
-    return path if path and os.access(path, os.X_OK) else None
 
 
 def chromium_missing() -> str | None:
