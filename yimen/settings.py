@@ -14,8 +14,15 @@ from yimen.common.env import env_bool, env_int, env_secret, env_str
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("YIMEN_VAR_DIR", str(BASE_DIR / "var")))
 
-DEBUG = env_bool("YIMEN_DEBUG", True)
-SECRET_KEY = env_secret("YIMEN_SECRET_KEY", "embedded-mode-only-not-secret")
+# Demo mode: the fictional city, its published passwords and the SMS code shown on the page. `make run`
+# switches it on and every page says so; a centre running in earnest leaves it off (the default).
+YIMEN_DEMO = env_bool("YIMEN_DEMO", False)
+# Off unless set on purpose: a debug page shows settings and whatever a request carried (a party's
+# ID number). Nothing in the README sets it.
+DEBUG = env_bool("YIMEN_DEBUG", False)
+# The fixed default serves only the demo: outside demo mode the start-up check refuses it.
+DEMO_SECRET_KEY = "embedded-mode-only-not-secret"
+SECRET_KEY = env_secret("YIMEN_SECRET_KEY", DEMO_SECRET_KEY)
 ALLOWED_HOSTS = [h for h in env_str("YIMEN_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in env_str("YIMEN_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -169,8 +176,8 @@ YIMEN_PUBLIC_BASE_URL = env_str("YIMEN_PUBLIC_BASE_URL", "")
 YIMEN_SMS_SENDER = env_str("YIMEN_SMS_SENDER", "yimen.residents.sms.LogSmsSender")
 YIMEN_SMS_CODE_TTL_SECONDS = env_int("YIMEN_SMS_CODE_TTL_SECONDS", 600)
 YIMEN_SMS_CODE_MAX_ATTEMPTS = env_int("YIMEN_SMS_CODE_MAX_ATTEMPTS", 5)
-# Demo/embedded mode only: also show the code on the page, since no phone receives it.
-YIMEN_SMS_ECHO_CODE = env_bool("YIMEN_SMS_ECHO_CODE", DEBUG)
+# Demo mode only (refused at start-up otherwise): also show the code on the page, since no phone receives it.
+YIMEN_SMS_ECHO_CODE = env_bool("YIMEN_SMS_ECHO_CODE", YIMEN_DEMO)
 # Rate limits, "<count>/<s|m|h|d>", per phone number and per client address.
 YIMEN_RATE_SMS_PER_PHONE = env_str("YIMEN_RATE_SMS_PER_PHONE", "5/h")
 YIMEN_RATE_SMS_PER_ADDRESS = env_str("YIMEN_RATE_SMS_PER_ADDRESS", "20/h")

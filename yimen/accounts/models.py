@@ -21,6 +21,11 @@ class Role(models.TextChoices):
     # Never a membership: a resident acts on the one matter they proved (number + query code, or a
     # verified phone) through accounts.scopes.ResidentActor, not through an account.
     RESIDENT = "resident", _("群众")
+    # 三员分立 (GB/T 22239-2019 level 3, 安全管理中心): three administrators whose powers do not overlap.
+    # None of them sees matters by holding the role; see accounts.scopes for what each may do.
+    SYSTEM_ADMIN = "system_admin", _("系统管理员")
+    SECURITY_ADMIN = "security_admin", _("安全管理员")
+    AUDIT_ADMIN = "audit_admin", _("审计管理员")
 
 
 # Roles that act for a centre over a region; the others act for a unit.
