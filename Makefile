@@ -1,7 +1,10 @@
 # Yimen — GNU make targets. Needs only Python 3.11, make and git.
 #
-#   make run      install, migrate, load the demo, start web server + worker on http://127.0.0.1:8000
-#                 (DEMO_MATTERS=500 make run: a smaller demo, loaded only into an empty database)
+#   make run      the demo: install, migrate, load the demo, start web server + worker on http://127.0.0.1:8000
+#                 (demo mode: fictional city, published passwords, SMS code on the page, a banner on every page;
+#                 DEMO_MATTERS=500 make run: a smaller demo, loaded only into an empty database)
+#   make serve    a centre's own start: install, migrate, start web server + worker, configured only by the
+#                 environment (YIMEN_SECRET_KEY, YIMEN_DATABASE_URL, … — see docs/operations.md); no demo
 #   make test     the whole test suite on SQLite, then on PostgreSQL when reachable
 #   make bench    performance figures (bench/, PostgreSQL)
 #   make screenshots  save the main workbench pages to docs/screenshots/ (headless Chromium)
@@ -27,7 +30,7 @@ DEV_STAMP     := $(VENV)/.installed-dev-$(shell cat requirements-dev.lock pyproj
 # Front-end assets (htmx, …) come from the npm registry through package-lock.json, never from a CDN.
 NODE_STAMP    := node_modules/.installed-$(shell cat package-lock.json | cksum | cut -d' ' -f1)
 
-.PHONY: help run install install-dev assets browser migrate demo test bench screenshots lock messages clean distclean
+.PHONY: help run serve install install-dev assets browser migrate demo test bench screenshots lock messages clean distclean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -68,10 +71,18 @@ migrate: install
 	@mkdir -p "$(VAR_DIR)"
 	$(YIMEN) migrate --noinput
 
+# Demo mode exists only where it is asked for: these two targets (and what they run) ask for it.
+run demo: export YIMEN_DEMO = true
+
 demo: migrate
 	$(YIMEN) demo load --matters $(DEMO_MATTERS)
 
 run: demo
+	$(YIMEN) collectstatic --noinput -v 0
+	scripts/run.sh
+
+# No demo, no debug: the start-up checks refuse the default secret key, demo passwords and the SMS echo.
+serve: migrate
 	$(YIMEN) collectstatic --noinput -v 0
 	scripts/run.sh
 

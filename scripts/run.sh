@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The web server and the background worker together, as `make run` starts them; Ctrl-C stops both.
+# The web server and the background worker together, as `make run` (the demo) and `make serve` (a centre's
+# own start) start them; Ctrl-C stops both. Configuration comes from the environment only.
 #
 #   YIMEN_HOST / YIMEN_PORT      where to listen (127.0.0.1:8000)
 #   YIMEN_WEB_WORKERS            gunicorn worker processes (1 on SQLite, 2 otherwise)
@@ -16,6 +17,10 @@ case "${YIMEN_DATABASE_URL:-sqlite}" in
 esac
 WORKERS=${YIMEN_WEB_WORKERS:-$default_workers}
 THREADS=${YIMEN_WEB_THREADS:-4}
+
+# Refuse an unsafe start before starting anything (outside demo mode: the default secret key, an
+# account on the demo password, the SMS code on the page). The WSGI module checks again on load.
+"$VENV/bin/yimen" check --tag yimen_safety --database default --fail-level ERROR >/dev/null || exit 3
 
 # Job control puts each child in its own process group, so Ctrl-C reaches only this script, which
 # then stops each child exactly once (the worker treats a second signal as "exit at once").
@@ -39,8 +44,9 @@ trap 'stop; exit 0' INT  # Ctrl-C is how one stops it: not an error
 trap 'stop; exit 143' TERM
 trap 'stop' EXIT
 
-# Print the sign-in table once the server answers.
-"$VENV/bin/python" - "$HOST" "$PORT" <<'PY' && "$VENV/bin/yimen" demo table || true
+# Say where it is once the server answers (and, in the demo, print the sign-in table for that address).
+if [ "${YIMEN_DEMO:-false}" = "true" ]; then after_up=("$VENV/bin/yimen" demo table --base-url "http://$HOST:$PORT"); else after_up=(true); fi
+"$VENV/bin/python" - "$HOST" "$PORT" <<'PY' && "${after_up[@]}" || true
 import sys, time, urllib.request
 url = f"http://{sys.argv[1]}:{sys.argv[2]}/admin/login/"
 for _ in range(120):

@@ -11,7 +11,7 @@ from . import errors
 from .actions import body_components
 from .auth import SessionAuth, TokenAuth
 from .cases import router as cases_router
-from .docs import OfflineSwagger
+from .docs import OfflineSwagger, docs_access
 from .docs import router as docs_router
 from .triage import router as triage_router
 
@@ -43,6 +43,7 @@ api = YimenAPI(
     auth=[TokenAuth(), SessionAuth()],
     renderer=errors.ChineseJSONRenderer(),
     docs=OfflineSwagger(),
+    docs_decorator=docs_access,
 )
 errors.install(api)
 api.add_router("/cases", cases_router)

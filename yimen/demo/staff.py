@@ -8,7 +8,8 @@ Usernames follow one pattern so that a newcomer can guess them:
   grid_<township>_<village>_<n>   the grid worker of grid n
   hotline_<county>                the 12345 hotline's system account
 Every account has the password DEMO_PASSWORD. It is hashed once and the hash reused: hashing two
-hundred passwords with PBKDF2 would take most of the load time.
+hundred passwords with PBKDF2 would take most of the load time. The demo exists only in demo mode
+(settings.YIMEN_DEMO); outside it, an account still on this password stops the start (demo/checks.py).
 """
 
 import random
@@ -23,6 +24,8 @@ from .geography import Geography
 from .stories.names import mobile, person_name
 
 DEMO_PASSWORD = "yimen-demo"
+# A fixed salt marks the demo's hash, so the start-up check (demo/checks.py) finds it cheaply.
+DEMO_PASSWORD_SALT = "yimendemo0000000published"
 ADMIN_USERNAME = "admin"
 CENTRE_ROLES = (Role.CLERK, Role.DISPATCHER, Role.SUPERVISOR, Role.DIRECTOR)
 MEDIATION_KINDS = {UnitKind.MEDIATION_COMMITTEE}
@@ -55,7 +58,7 @@ def _unit_username(geo: Geography, unit: Unit) -> str:
 
 def build_staff(geo: Geography) -> Staff:
     """Create every demo account and its membership; returns them keyed for the matter loader."""
-    password = make_password(DEMO_PASSWORD)
+    password = make_password(DEMO_PASSWORD, salt=DEMO_PASSWORD_SALT)
     plans: list[tuple[str, str, str, object, Unit | None, dict]] = []  # username, full name, role, region, unit, extra
 
     def plan(username, role, region, unit=None, full_name=None, **extra):

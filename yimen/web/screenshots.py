@@ -53,6 +53,8 @@ def _prepare_environment(workdir: Path) -> None:
     os.environ["YIMEN_MEDIA_ROOT"] = str(workdir / "media")
     os.environ["YIMEN_DATABASE_URL"] = f"sqlite:///{workdir / 'screenshots.sqlite3'}"
     os.environ["YIMEN_DEBUG"] = "false"
+    # The pictures show the demo, and so its banner, as a newcomer sees it after `make run`.
+    os.environ["YIMEN_DEMO"] = "true"
     os.environ["YIMEN_LOG_LEVEL"] = "ERROR"
     os.environ["YIMEN_PUBLIC_BASE_URL"] = "http://127.0.0.1:8000"
     # Background work (triage on intake, notifications) runs in place; nothing leaves the machine.

@@ -4,7 +4,8 @@ from yimen.api.actions import STAFF_ACTIONS
 from yimen.cases.rules import Action
 
 
-def test_the_openapi_document_lists_every_endpoint_and_every_actions_body(client, db):
+def test_the_openapi_document_lists_every_endpoint_and_every_actions_body(client, world):
+    client.force_login(world.clerk)
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     doc = response.json()
@@ -31,7 +32,8 @@ def test_the_openapi_document_lists_every_endpoint_and_every_actions_body(client
     assert any(p["name"] == "Idempotency-Key" for p in doc["paths"]["/api/v1/cases"]["post"]["parameters"])
 
 
-def test_the_docs_page_loads_nothing_from_outside(client, db):
+def test_the_docs_page_loads_nothing_from_outside(client, world):
+    client.force_login(world.clerk)
     response = client.get("/api/v1/docs")
     assert response.status_code == 200
     html = response.content.decode()
@@ -49,3 +51,30 @@ def test_the_docs_page_loads_nothing_from_outside(client, db):
 def test_only_the_swagger_files_are_served(client, db):
     assert client.get("/api/v1/docs/assets/../../settings.py").status_code == 404
     assert client.get("/api/v1/docs/assets/redoc.standalone.js.map").status_code == 404
+
+
+def test_the_docs_and_the_document_need_a_signed_in_user_or_a_token(client, world):
+    from yimen.accounts.models import ApiToken
+
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 302 and page["Location"].startswith("/login/?next=/api/v1/docs")
+    document = client.get("/api/v1/openapi.json")
+    assert document.status_code == 401 and document.json()["code"] == "unauthenticated"
+    assert "登录" in document.json()["message"]
+    _token, raw = ApiToken.issue(world.dispatcher)
+    assert client.get("/api/v1/openapi.json", headers={"Authorization": f"Bearer {raw}"}).status_code == 200
+    assert client.get("/api/v1/openapi.json", headers={"Authorization": "Bearer ym_wrong"}).status_code == 401
+
+
+def test_a_centre_may_publish_its_api_docs(client, db, settings):
+    settings.YIMEN_API_DOCS_PUBLIC = True
+    assert client.get("/api/v1/docs").status_code == 200
+    assert client.get("/api/v1/openapi.json").status_code == 200
+
+
+def test_the_docs_page_allows_inline_styles_but_no_inline_script(client, world):
+    client.force_login(world.clerk)
+    policy = client.get("/api/v1/docs")["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
+    assert directives["script-src"] == "'self'"
+    assert "'unsafe-inline'" in directives["style-src"]

@@ -17,6 +17,11 @@ from yimen.regions.models import Centre, Level, Region, Stationing, StationingMo
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def demo_mode(settings):
+    settings.YIMEN_DEMO = True
+
+
 def _load(matters=60) -> str:
     out = StringIO()
     call_command("demo", "load", "--matters", str(matters), stdout=out)
@@ -74,10 +79,13 @@ def test_it_leaves_matters_in_every_status_with_timelines_in_the_past():
     assert Case.objects.filter(resolved_on_spot=True).exists()
 
 
-def test_loading_twice_creates_nothing_new_and_prints_the_signin_table():
+def test_loading_twice_creates_nothing_new_and_the_table_names_the_address_served():
     _load()
     before = _counts()
     output = _load()
     assert _counts() == before
     assert "演示数据已存在" in output
-    assert "clerk_taoyuan" in output and DEMO_PASSWORD in output
+    table = StringIO()
+    call_command("demo", "table", "--base-url", "http://127.0.0.1:8123/", stdout=table)
+    assert "clerk_taoyuan" in table.getvalue() and DEMO_PASSWORD in table.getvalue()
+    assert "http://127.0.0.1:8123/admin/" in table.getvalue()
