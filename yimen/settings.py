@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "yimen.api",
     "yimen.web",
     "yimen.demo",
+    "yimen.ops",  # `yimen backup` / `yimen restore` (no models): docs/operations.md
 ]
 
 MIDDLEWARE = [
