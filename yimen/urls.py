@@ -15,3 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("yimen.web.urls")),
 ]
+
+# Errors reveal nothing (issue 11): a 500 with a reference id in the log; JSON under /api/.
+handler404 = "yimen.web.views.errors.page_not_found"
+handler500 = "yimen.web.views.errors.server_error"

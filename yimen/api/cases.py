@@ -29,11 +29,13 @@ from .schemas import (
     ErrorOut,
     RevealIn,
     RevealOut,
+    SingleLine,
 )
 
 router = Router(tags=["事项"])
 
-CaseNumber = Annotated[str, WithJsonSchema({"type": "string", "description": "事项编号，如 449001001-2025-000001"})]
+# SingleLine: a matter number with a control character in the URL is a 400 naming `number`.
+CaseNumber = Annotated[SingleLine, WithJsonSchema({"type": "string", "description": "事项编号，如 449001001-2025-000001"})]
 _ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
 
 

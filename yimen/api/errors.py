@@ -21,9 +21,11 @@ from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
 from yimen.common.errors import DomainError
+from yimen.common.incidents import log_server_error
+from yimen.common.text import control_character_message, is_nul_storage_error, nul_refused_message
 from yimen.common.words import choices_text, join_list
 
-from .schemas import FIELD_CHOICES, FIELD_LABELS
+from .schemas import CONTROL_CHARACTERS, FIELD_CHOICES, FIELD_LABELS
 
 logger = logging.getLogger(__name__)
 
@@ -154,6 +156,8 @@ def describe(error: dict, context: str = "") -> tuple[str, str]:
     kind = error.get("type")
     if kind == "missing":
         return path, _("请填写%(label)s（%(field)s）。") % {"label": label, "field": path}
+    if kind == CONTROL_CHARACTERS:
+        return path or "body", control_character_message(label=label if path else _("请求体"), field=path or "body")
     if kind == "extra_forbidden":
         return path, _("不认识的字段“%(field)s”，请检查拼写（接口文档列出了可用的字段）。") % {"field": path}
     if kind in ("enum", "literal_error"):
@@ -211,8 +215,14 @@ def _on_domain_error(request, exc: DomainError):
         from yimen.cases.models import Status
 
         extra["current_status_label"] = str(Status(extra["current_status"]).label)
-    return json_response(exc.status, error_body(exc.code, exc.message, field=exc.field, **extra))
+    headers = {}
+    if exc.status == 429:
+        headers["Retry-After"] = str(max(1, int((exc.details or {}).get("retry_after") or DEFAULT_RETRY_AFTER)))
+    return json_response(exc.status, error_body(exc.code, exc.message, field=exc.field, **extra), headers=headers)
 
+
+# A 429 without a known wait still tells the client when to come back (RFC 9110 §10.2.3).
+DEFAULT_RETRY_AFTER = 60
 
 _SCHEMA_PARAMS = frozenset({"q"})
 
@@ -247,18 +257,32 @@ def _on_authentication_error(request, exc):
 def _on_http_error(request, exc: HttpError):
     codes = {400: "invalid", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
              413: "too_large", 429: "throttled"}
-    return json_response(exc.status_code, error_body(codes.get(exc.status_code, "error"), exc.message))
+    headers = {"Retry-After": str(DEFAULT_RETRY_AFTER)} if exc.status_code == 429 else {}
+    return json_response(exc.status_code, error_body(codes.get(exc.status_code, "error"), exc.message), headers=headers)
 
 
-def _on_404(request, exc):
+def not_found_response() -> HttpResponse:
     return json_response(404, error_body("not_found", _("请求的资源不存在。")))
 
 
+def _on_404(request, exc):
+    return not_found_response()
+
+
+def server_error_response(reference: str) -> HttpResponse:
+    """The API's 500: a code, a plain message and the reference in the log — nothing of the request."""
+    message = _("服务器内部错误，请稍后重试；如果问题持续，请把参考编号 %(reference)s 告诉管理员。") % {"reference": reference}
+    return json_response(500, error_body("server_error", message, reference=reference))
+
+
 def _on_exception(request, exc):
-    logger.exception("API error on %s %s", request.method, request.path)
+    if is_nul_storage_error(exc):
+        # A field no schema checked (yimen.common.text): still the client's mistake, not a 500.
+        logger.warning("NUL character reached the database on %s %s: a field lacks the check", request.method, request.path)
+        return json_response(400, error_body("invalid", nul_refused_message()))
     if settings.DEBUG:
         raise exc
-    return json_response(500, error_body("server_error", _("服务器内部错误，请稍后重试或联系管理员。")))
+    return server_error_response(log_server_error(request, logger=logger))
 
 
 def install(api: NinjaAPI) -> None:

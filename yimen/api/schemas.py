@@ -12,7 +12,8 @@ from typing import Annotated, Any
 from django.db import models
 from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import ConfigDict, Field, PlainValidator, WithJsonSchema, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, PlainValidator, ValidationInfo, WithJsonSchema, field_validator
+from pydantic_core import PydanticCustomError
 
 from yimen.cases.models import (
     Channel,
@@ -27,6 +28,7 @@ from yimen.cases.models import (
     Urgency,
 )
 from yimen.cases.rules import Action
+from yimen.common.text import has_control_characters
 from yimen.common.words import join_list
 
 # Chinese names of the fields, for error messages ("请填写事项描述（description）").
@@ -141,7 +143,46 @@ def _enum(choices, description: str = ""):
     return Field(description=(description + " " if description else "") + "取值：" + choices_doc(choices))
 
 
-class In(Schema):
+# ---------------------------------------------------------------------------------------------
+# Control characters (yimen.common.text): refused in every input, by the base classes below, so a
+# new schema cannot forget. A field whose strings are long free text is marked LONG_TEXT and keeps
+# tab, newline and carriage return; every other string is one line.
+
+
+class _LongTextMarker:
+    def __repr__(self):
+        return "LONG_TEXT"
+
+
+LONG_TEXT = _LongTextMarker()
+LongText = Annotated[str, LONG_TEXT]
+
+CONTROL_CHARACTERS = "control_characters"  # the error type; errors.describe names the field
+
+
+def refuse_control_characters(value, *, multiline: bool = False):
+    if has_control_characters(value, multiline=multiline):
+        raise PydanticCustomError(CONTROL_CHARACTERS, "contains invisible control characters")
+    return value
+
+
+# A path parameter or any other single string outside a schema (e.g. the matter number in the URL).
+SingleLine = Annotated[str, AfterValidator(refuse_control_characters)]
+
+
+class Input(Schema):
+    """Base of every request body and query: no string field may carry control characters."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value, info: ValidationInfo):
+        if isinstance(value, (str, list, tuple, set, frozenset, dict)):
+            field = cls.model_fields.get(info.field_name)
+            refuse_control_characters(value, multiline=field is not None and LONG_TEXT in field.metadata)
+        return value
+
+
+class In(Input):
     """Base of every request body: unknown fields are refused (a typo must not pass silently)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -165,8 +206,8 @@ class CaseIn(In):
     channel: Annotated[Channel, _enum(Channel, "来源渠道")]
     region_code: str = Field(max_length=15, description="事项发生地的区划代码（须在您的管辖范围内）")
     title: str = Field("", max_length=120, description="标题；留空取描述前30字")
-    description: str = Field(max_length=20000, description="事项描述")
-    request: str = Field("", max_length=5000, description="诉求")
+    description: LongText = Field(max_length=20000, description="事项描述")
+    request: LongText = Field("", max_length=5000, description="诉求")
     address: str = Field("", max_length=200, description="详细地址")
     latitude: Decimal | None = Field(None, ge=-90, le=90, max_digits=9, decimal_places=6)
     longitude: Decimal | None = Field(None, ge=-180, le=180, max_digits=9, decimal_places=6)
@@ -429,7 +470,7 @@ class TriageIn(In):
     urgency: Annotated[Urgency | None, _enum(Urgency)] = None
     risk: Annotated[Risk | None, _enum(Risk, "红色须填 risk_reason")] = None
     domain_class: Annotated[DomainClass | None, _enum(DomainClass)] = None
-    risk_reason: str = _text("风险研判理由", required=False)
+    risk_reason: LongText = _text("风险研判理由", required=False)
     accept_suggestion: bool = Field(
         False, description="true 时，未填写的类别、紧急程度、风险等级和领域采用登记时的系统研判建议（见详情 triage）"
     )
@@ -447,10 +488,10 @@ def _tasks_within(tasks: dict[int, str], units: set) -> dict[int, str]:
 class DispatchIn(In):
     lead_unit: int = Field(ge=1, description="牵头单位编号")
     assist_units: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list, max_length=30, description="协办单位编号")
-    tasks: dict[int, Annotated[str, Field(max_length=300)]] = Field(
+    tasks: Annotated[dict[int, Annotated[str, Field(max_length=300)]], LONG_TEXT] = Field(
         default_factory=dict, description="各单位的任务，键为单位编号"
     )
-    reason: str = _text("派单说明", required=False)
+    reason: LongText = _text("派单说明", required=False)
 
     @field_validator("tasks")
     @classmethod
@@ -463,66 +504,66 @@ class AcceptIn(In):
 
 
 class ReturnIn(In):
-    reason: str = _text("退单理由")
+    reason: LongText = _text("退单理由")
     assignment_id: int | None = _opt_id("派单编号；留空为本单位的派单")
 
 
 class RecordProgressIn(In):
-    note: str = _text("办理情况")
+    note: LongText = _text("办理情况")
     kind: str = Field("handling", max_length=20, description="handling=办理, mediation=调解")
-    details: dict[str, Any] = Field(default_factory=dict, description="调解时间、地点、方式等")
+    details: Annotated[dict[str, Any], LONG_TEXT] = Field(default_factory=dict, description="调解时间、地点、方式等")
 
 
 class ResolveIn(In):
     outcome: Annotated[Outcome, _enum(Outcome, "办理结果")]
-    result: str = _text("办理情况")
+    result: LongText = _text("办理情况")
 
 
 class FollowUpIn(In):
     satisfaction: Annotated[Satisfaction, _enum(Satisfaction, "满意度；不满意将自动重启")]
-    comment: str = _text("群众意见（不满意时必填）", required=False)
+    comment: LongText = _text("群众意见（不满意时必填）", required=False)
     method: str = Field("phone", max_length=20, description="回访方式：phone, visit, sms …")
 
 
 class ArchiveIn(In):
-    note: str = _text("归档说明", required=False)
+    note: LongText = _text("归档说明", required=False)
 
 
 class ReasonIn(In):
-    reason: str = _text("理由")
+    reason: LongText = _text("理由")
 
 
 class RequestExtensionIn(In):
     amount: int = Field(ge=1, le=365, description="延长数量，单位同该派单办理期限（通常为工作日）")
-    reason: str = _text("延期理由")
+    reason: LongText = _text("延期理由")
     assignment_id: int | None = _opt_id("派单编号；留空为本单位的派单")
 
 
 class ApproveExtensionIn(In):
-    reason: str = _text("审批意见", required=False)
+    reason: LongText = _text("审批意见", required=False)
     extension_id: int | None = _opt_id("延期申请编号；留空为最早的待审批申请")
 
 
 class RefuseExtensionIn(In):
-    reason: str = _text("驳回理由")
+    reason: LongText = _text("驳回理由")
     extension_id: int | None = _opt_id("延期申请编号；留空为最早的待审批申请")
 
 
 class SuperviseIn(In):
-    content: str = _text("督办要求")
+    content: LongText = _text("督办要求")
     unit: int | None = _opt_id("被督办单位编号；留空为牵头单位")
 
 
 class AnswerSupervisionIn(In):
-    answer: str = _text("督办回复")
+    answer: LongText = _text("督办回复")
     order_id: int | None = _opt_id("督办单编号；留空为本单位待回复的督办单")
 
 
 class ConveneJointIn(In):
     lead_unit: int = Field(ge=1, description="牵头单位编号")
     units: list[Annotated[int, Field(ge=1)]] = Field(min_length=1, max_length=30, description="参与单位编号（牵头单位之外至少一个）")
-    reason: str = _text("会商事由")
-    tasks: dict[int, Annotated[str, Field(max_length=300)]] = Field(default_factory=dict, description="各单位的任务")
+    reason: LongText = _text("会商事由")
+    tasks: Annotated[dict[int, Annotated[str, Field(max_length=300)]], LONG_TEXT] = Field(default_factory=dict, description="各单位的任务")
 
     @field_validator("tasks")
     @classmethod
@@ -532,12 +573,12 @@ class ConveneJointIn(In):
 
 class ReferOutIn(In):
     target: Annotated[ReferralTarget, _enum(ReferralTarget, "转出去向")]
-    reason: str = _text("转出理由")
+    reason: LongText = _text("转出理由")
 
 
 class NotAcceptIn(In):
-    reason: str = _text("不予受理理由")
-    where_to_go: str = _text("告知去向（应向哪里反映）", max_length=300)
+    reason: LongText = _text("不予受理理由")
+    where_to_go: LongText = _text("告知去向（应向哪里反映）", max_length=300)
 
 
 ACTION_SCHEMAS: dict[str, type[In]] = {
@@ -585,7 +626,7 @@ DateOrTime = Annotated[
 ]
 
 
-class CaseListQuery(Schema):
+class CaseListQuery(Input):
     status: list[Status] | None = Field(None, description="状态，可重复（status=a&status=b）或逗号分隔。" + choices_doc(Status))
     category: str | None = Field(None, max_length=40, description="类别代码（含下级类别）")
     risk: Annotated[Risk | None, _enum(Risk)] = None
@@ -704,7 +745,7 @@ class SuggestionOut(TriageSummaryOut):
     rules_version: str
 
 
-class AccuracyQuery(Schema):
+class AccuracyQuery(Input):
     since: DateOrTime | None = Field(None, description="研判决定时间起（含）")
     until: DateOrTime | None = Field(None, description="研判决定时间止：日期为含当日")
 

@@ -6,6 +6,7 @@ RATE_SETTINGS = (
     "YIMEN_RATE_SMS_PER_PHONE", "YIMEN_RATE_SMS_PER_ADDRESS", "YIMEN_RATE_LOOKUP_PER_ADDRESS",
     "YIMEN_RATE_LOOKUP_PER_NUMBER", "YIMEN_RATE_REGISTER_PER_PHONE", "YIMEN_RATE_REGISTER_PER_ADDRESS",
 )
+BYTE_BUDGET_SETTINGS = ("YIMEN_RATE_UPLOAD_BYTES_PER_ADDRESS", "YIMEN_RATE_UPLOAD_BYTES_PER_SESSION")
 
 
 class ResidentsConfig(AppConfig):
@@ -21,12 +22,17 @@ def check_rate_settings(app_configs=None, **kwargs):
     from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
 
-    from .throttle import parse_rate
+    from .throttle import parse_byte_rate, parse_rate
 
     problems = []
     for name in RATE_SETTINGS:
         try:
             parse_rate(getattr(settings, name))
+        except ImproperlyConfigured as error:
+            problems.append(checks.Error(f"{name}: {error}", id="yimen.residents.E001"))
+    for name in BYTE_BUDGET_SETTINGS:
+        try:
+            parse_byte_rate(getattr(settings, name))
         except ImproperlyConfigured as error:
             problems.append(checks.Error(f"{name}: {error}", id="yimen.residents.E001"))
     return problems

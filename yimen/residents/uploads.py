@@ -21,6 +21,8 @@ from PIL import Image
 
 from yimen.common.errors import InvalidInput, TooLarge
 
+from .throttle import throttle_spend_bytes
+
 # What filetype reports → (content type we store, extension, kind, Pillow format or None).
 _ACCEPTED = {
     "image/jpeg": ("image/jpeg", "jpg", "image", "JPEG"),
@@ -81,6 +83,21 @@ def check_upload(*, name: str, content: bytes) -> CheckedUpload:
     return CheckedUpload(name=stored, content=content, content_type=content_type, kind=kind)
 
 
+def upload_budget_spend(*, name: str, size: int, address: str, session) -> None:
+    """Count an upload's bytes against the per-session and per-address budgets (per hour by default),
+    before it is read or decoded; raise RateLimited(field="files") naming the file when over.
+
+    A refused file still costs nothing; a file that is then refused for its content has cost the
+    server its reading and decoding, so it counts."""
+    if session.session_key is None:
+        session.save()  # an anonymous first visit: the budget needs the session's key now
+    message = _("文件“%(name)s”没有上传：一段时间内上传的文件太多了") % {"name": _clean_name(name) or _("未命名文件")}
+    throttle_spend_bytes(scope="upload-session", key=session.session_key, size=size, message=message, field="files",
+                         rate=settings.YIMEN_RATE_UPLOAD_BYTES_PER_SESSION)
+    throttle_spend_bytes(scope="upload-address", key=address, size=size, message=message, field="files",
+                         rate=settings.YIMEN_RATE_UPLOAD_BYTES_PER_ADDRESS)
+
+
 # An MP4 track's handler box: "hdlr", version and flags (4 bytes), pre_defined (4), handler type.
 _MP4_HANDLER = re.compile(rb"hdlr[\x00-\xff]{8}(soun|vide)")
 
@@ -91,24 +108,50 @@ def _mp4_sound_only(content: bytes) -> bool:
     return handlers == {b"soun"}
 
 
+# Memory one decoded pixel takes in Pillow; multi-band modes (RGB too) are stored in 4 bytes.
+_BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2, "LA": 4, "PA": 4}
+
+
+class _TooManyPixels(Exception):
+    pass
+
+
 def _check_image(content: bytes, pillow_format: str, shown: str) -> None:
-    """Decode the whole picture: a truncated or forged photo fails here, not in a clerk's viewer."""
+    """Decode the whole picture: a truncated or forged photo fails here, not in a clerk's viewer.
+
+    First the size the header declares, before anything is decoded (Image.open is lazy): a small
+    PNG can declare 9,400×9,400 pixels and cost ~300 MB and seconds to decode, several at once from
+    an anonymous draft. Budgets: YIMEN_RESIDENT_MAX_IMAGE_PIXELS and YIMEN_RESIDENT_IMAGE_MEMORY_BYTES,
+    far below Pillow's own bomb limit (~179 megapixels)."""
     try:
         with Image.open(BytesIO(content), formats=[pillow_format]) as image:
+            _check_decoded_size(image)
             image.verify()
         # verify() leaves the image unusable, and does not decode pixels: reopen and load.
         with Image.open(BytesIO(content), formats=[pillow_format]) as image:
-            if image.width * image.height > Image.MAX_IMAGE_PIXELS:
-                raise Image.DecompressionBombError("too many pixels")
             image.load()
-    except Image.DecompressionBombError:
+    except (_TooManyPixels, Image.DecompressionBombError):
         raise InvalidInput(
-            _("照片“%(name)s”的尺寸太大，请缩小后再传。") % {"name": shown}, field="files"
+            _("照片“%(name)s”的尺寸太大（超过%(limit)s万像素），请缩小后再传；手机上截一张图或用相册的“调整大小”即可。")
+            % {"name": shown, "limit": max(1, _pixel_limit() // 10_000)},
+            field="files",
         ) from None
     except Exception:  # Pillow raises many kinds of error on broken files; all mean "cannot open"
         raise InvalidInput(
             _("照片“%(name)s”打不开，可能已损坏或没有传完整，请重新选择。") % {"name": shown}, field="files"
         ) from None
+
+
+def _pixel_limit() -> int:
+    # Pillow's own limit too, should a deployment have lowered it.
+    return min(settings.YIMEN_RESIDENT_MAX_IMAGE_PIXELS, Image.MAX_IMAGE_PIXELS or settings.YIMEN_RESIDENT_MAX_IMAGE_PIXELS)
+
+
+def _check_decoded_size(image: Image.Image) -> None:
+    pixels = image.width * image.height
+    decoded = pixels * _BYTES_PER_PIXEL.get(image.mode, 4)
+    if pixels > _pixel_limit() or decoded > settings.YIMEN_RESIDENT_IMAGE_MEMORY_BYTES:
+        raise _TooManyPixels
 
 
 def _clean_name(name: str) -> str:

@@ -17,6 +17,8 @@ from yimen.cases.presenting import FOLLOW_UP_METHODS
 from yimen.cases.rules import RESIDENT_ONLY_ACTIONS, Action
 from yimen.cases.validators import MEDIATION_FIELDS, MEDIATION_TEXT_LENGTHS, MediationMethod, RecordKind
 
+from .base import Form
+
 # Service field names that a form shows under another name.
 FIELD_MAP = {f"details.{name}": name for name in MEDIATION_FIELDS}
 
@@ -39,7 +41,7 @@ class IdsField(forms.MultipleChoiceField):
         return [int(v) for v in super().clean(value)]
 
 
-class ActionForm(forms.Form):
+class ActionForm(Form):
     """Base: `action` names the move; fields are labelled with the API's Chinese field names."""
 
     action = ""

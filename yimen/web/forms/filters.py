@@ -12,6 +12,8 @@ from yimen.cases.models import Category, Channel, Risk, Status, Urgency
 from yimen.cases.selectors import CASE_SORTS, DEFAULT_SORT, CaseFilters, case_filter_regions, case_filter_units
 from yimen.common.words import join_list
 
+from .base import Form
+
 # Query-string keys that move through a list rather than narrow it: not part of a saved filter.
 PAGING_KEYS = ("after", "before", "page")
 
@@ -56,7 +58,7 @@ def category_choices() -> list[tuple[str, str]]:
     return out
 
 
-class CaseFilterForm(forms.Form):
+class CaseFilterForm(Form):
     text = forms.CharField(label=_("关键词或事项编号"), max_length=100, required=False)
     status = forms.MultipleChoiceField(label=_("状态"), choices=Status.choices, required=False,
                                        widget=forms.CheckboxSelectMultiple)
@@ -149,6 +151,6 @@ def filter_query(params, *, drop=PAGING_KEYS) -> str:
     return urlencode(pairs)
 
 
-class SavedFilterForm(forms.Form):
+class SavedFilterForm(Form):
     name = forms.CharField(label=_("筛选名称"), max_length=40)
     query = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)

@@ -19,6 +19,8 @@ from yimen.regions.selectors import cascade_choice, region_by_code
 from yimen.residents.otp import normalise_phone
 from yimen.residents.services import ResidentReport
 
+from .base import Form
+
 # What a draft remembers: every field typed or chosen. The one-time code is not kept: it is short,
 # used once, and a secret.
 DRAFT_FIELDS = ("category", "description", "place", "address", "other_party", "headcount", "request", "name", "phone")
@@ -54,7 +56,7 @@ def _required(message):
     return {"required": message}
 
 
-class RegisterForm(forms.Form):
+class RegisterForm(Form):
     category = forms.CharField(label=_l("遇到了什么事"), required=False, max_length=20)
     description = forms.CharField(
         label=_l("发生了什么"), max_length=5000, min_length=10, widget=forms.Textarea(attrs={"rows": 5}),

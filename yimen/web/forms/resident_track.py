@@ -8,11 +8,13 @@ from django.utils.translation import gettext_lazy as _l
 from yimen.cases.models import Satisfaction
 from yimen.residents.services import RESIDENT_SATISFACTION
 
+from .base import Form
+
 # Inputs a resident types on a phone: no autocorrection or capitalisation games, big enough to tap.
 _PLAIN = {"autocorrect": "off", "autocapitalize": "off", "spellcheck": "false"}
 
 
-class TrackForm(forms.Form):
+class TrackForm(Form):
     number = forms.CharField(
         label=_l("事项编号"), max_length=32,
         error_messages={"required": _l("请填写事项编号。")},
@@ -28,7 +30,7 @@ class TrackForm(forms.Form):
     )
 
 
-class PhoneForm(forms.Form):
+class PhoneForm(Form):
     """手机号查询: `phone` to send a code; `phone` + `code` to prove it (the view tells them apart)."""
 
     phone = forms.CharField(
@@ -46,7 +48,7 @@ class _MultipleFileInput(forms.FileInput):
     allow_multiple_selected = True
 
 
-class SupplementForm(forms.Form):
+class SupplementForm(Form):
     """补充材料. The files are read by the view from request.FILES and checked by content
     (uploads.check_upload), one by one, so a refused file does not sink the others."""
 
@@ -60,14 +62,14 @@ class SupplementForm(forms.Form):
     )
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(Form):
     reason = forms.CharField(
         label=_l("撤回原因（可不填）"), max_length=500, required=False,
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": _l("例如：双方已自行协商解决")}),
     )
 
 
-class RateForm(forms.Form):
+class RateForm(Form):
     satisfaction = forms.ChoiceField(
         label=_l("您对办理结果满意吗？"),
         choices=[(value, Satisfaction(value).label) for value in RESIDENT_SATISFACTION],

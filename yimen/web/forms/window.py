@@ -18,6 +18,8 @@ from yimen.common.errors import InvalidInput
 from yimen.regions.models import Region
 from yimen.regions.selectors import cascade_choice, region_by_code
 
+from .base import Form
+
 # Help-on-behalf (帮代办) is recorded with what intake already stores: this tag on the matter and a
 # line at the end of the description naming who was helped. The `registered` event's actor is the
 # clerk, so the timeline shows who registered on the resident's behalf.
@@ -58,7 +60,7 @@ def _shared_validator(check, value: str) -> str:
         raise forms.ValidationError(str(error.message)) from None
 
 
-class WindowForm(forms.Form):
+class WindowForm(Form):
     """The matter. Field names match CaseInput's, so intake's field names map straight back."""
 
     channel = forms.ChoiceField(label=_l("来源渠道"), choices=[c for c in Channel.choices if c[0] != Channel.API],
@@ -137,7 +139,7 @@ def _attachment(upload) -> AttachmentInput:
     return AttachmentInput(name=upload.name or "file", content=content, content_type=upload.content_type or "")
 
 
-class PartyForm(forms.Form):
+class PartyForm(Form):
     """One party row. Every field is optional here: a row left blank is not a party (two rows are
     always shown so the form works without scripts); intake says what a party needs."""
 
@@ -182,7 +184,7 @@ class _PartyRows(forms.BaseFormSet):
 PartyFormSet = forms.formset_factory(PartyForm, formset=_PartyRows, extra=2, max_num=MAX_PARTY_ROWS, validate_max=True)
 
 
-class PartyLookupForm(forms.Form):
+class PartyLookupForm(Form):
     """The look-up a party row sends on blur: the row's ID number and phone, checked by the same
     validators as the form (a half-typed number is answered with the validator's message)."""
 

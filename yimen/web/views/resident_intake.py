@@ -31,12 +31,13 @@ from yimen.regions.selectors import region_cascade
 from yimen.residents.drafts import draft_add_file, draft_for, draft_remove_file, draft_save, draft_start
 from yimen.residents.identity import session_case_ids, session_grant_case, session_phone, session_verify_phone
 from yimen.residents.services import resident_register
-from yimen.residents.uploads import check_upload
+from yimen.residents.uploads import check_upload, upload_budget_spend
 
 from .. import resident_card
 from ..errors import add_domain_error
 from ..forms.resident_intake import RegisterForm
 from ..links import RESIDENT_TRACK_PATH, resident_start_url, resident_track_url
+from ..middleware import note_retry_after
 from ..residents import (
     actor_for,
     client_address,
@@ -118,10 +119,14 @@ def _keep(request, centre, draft, form):
     status = 200
     for upload in request.FILES.getlist("files"):
         try:
+            # The byte budget first: reading and decoding are what a flood costs.
+            upload_budget_spend(name=upload.name or "", size=upload.size or 0, address=client_address(request),
+                                session=request.session)
             checked = check_upload(name=upload.name or "", content=read_upload(upload))
             draft_add_file(draft=draft, upload=checked)
         except DomainError as error:
             add_domain_error(form, error, field_map=FIELD_MAP)
+            note_retry_after(request, error)
             status = max(status, error.status)
     return draft, status
 
@@ -132,6 +137,7 @@ def _send_code(request, form, status):
     except DomainError as error:
         # Whatever went wrong (a wrong number, too many codes), it is about the phone.
         add_domain_error(form, error, field_map={"": "phone", "code": "phone"})
+        note_retry_after(request, error)
         return "", max(status, error.status), "phone"
 
 
@@ -153,6 +159,7 @@ def _submit(request, centre, form, draft):
                                  client_address=client_address(request), draft=draft)
     except DomainError as error:
         add_domain_error(form, error, field_map=FIELD_MAP)
+        note_retry_after(request, error)
         return None, error.status
     session_grant_case(request.session, case)
     forget_draft(request)

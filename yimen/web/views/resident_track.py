@@ -32,10 +32,11 @@ from yimen.residents.services import (
     resident_supplement,
     resident_withdraw,
 )
-from yimen.residents.uploads import check_upload
+from yimen.residents.uploads import check_upload, upload_budget_spend
 
 from ..errors import add_domain_error
 from ..forms.resident_track import PhoneForm, RateForm, SupplementForm, TrackForm, WithdrawForm
+from ..middleware import note_retry_after
 from ..residents import actor_for, client_address, read_upload, send_code
 
 PHONE_PURPOSE = "track"
@@ -85,6 +86,7 @@ def mine(request):
                 return redirect("web:resident_mine")
         except DomainError as error:
             add_domain_error(form, error)
+            note_retry_after(request, error)
             status = error.status
     phone = session_phone(request.session)
     context = {"form": form, "sent": sent, "phone": phone, "rows": _phone_matters(phone), "title": _("用手机号查询")}
@@ -124,18 +126,20 @@ def supplement(request, actor, case):
     form = SupplementForm(request.POST)  # files are read one by one below, not by the form
     if not form.is_valid():
         return _case_page(request, case, status=400, supplement_form=form)
-    good, refused = _check_files(request.FILES.getlist("files"))
+    good, refused = _check_files(request, request.FILES.getlist("files"))
     note = form.cleaned_data["note"].strip()
     if refused and not good and not note:
         for error in refused:
             form.add_error("files", str(error.message))
-        return _case_page(request, case, status=refused[0].status, supplement_form=form)
+            note_retry_after(request, error)
+        return _case_page(request, case, status=max(e.status for e in refused), supplement_form=form)
     try:
         resident_supplement(actor=actor, case=case, note=note, files=good)
     except Conflict:
         return _stale(request, actor, case)
     except DomainError as error:
         add_domain_error(form, error)
+        note_retry_after(request, error)
         return _case_page(request, case, status=error.status, supplement_form=form)
     for error in refused:
         messages.warning(request, str(error.message))  # names the file and why it was not taken
@@ -247,16 +251,19 @@ def _after_rating(case, choice: str) -> str:
     return _("感谢您的评价。")
 
 
-def _check_files(uploads) -> tuple[list, list]:
-    """Each file judged by its content; (accepted CheckedUploads, refusals) — one bad file sinks none."""
+def _check_files(request, uploads) -> tuple[list, list]:
+    """Each file judged by its content; (accepted CheckedUploads, refusals) — one bad file sinks none.
+    Each counts against the upload byte budget first (yimen.residents.uploads)."""
     limit, good, refused = settings.YIMEN_RESIDENT_MAX_FILES, [], []
     for index, upload in enumerate(uploads):
         try:
             if index >= limit:
                 raise InvalidInput(_("一次最多上传%(n)d个文件，“%(name)s”没有上传，请另外再传。") % {
                     "n": limit, "name": upload.name}, field="files")
+            upload_budget_spend(name=upload.name or "", size=upload.size or 0, address=client_address(request),
+                                session=request.session)
             good.append(check_upload(name=upload.name, content=read_upload(upload)))
-        except (InvalidInput, TooLarge) as error:
+        except (InvalidInput, TooLarge, RateLimited) as error:
             refused.append(error)
     return good, refused
 
