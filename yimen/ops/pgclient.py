@@ -68,8 +68,9 @@ def client_major(path: str) -> int:
 
 
 def server_major(server_version: int) -> int:
-    """libpq's server_version number (150020 for 15.20; 90624 for 9.6.24) → the major version."""
-    return server_version // 10000 if server_version >= 100000 else server_version // 100
+    """libpq's server_version number (150020 for 15.20) → the major version. (Before 10 the major
+    was two numbers, 9.6; Django 5.2 needs PostgreSQL 14, so 9.x only needs to compare as older.)"""
+    return server_version // 10000
 
 
 def require_dump_version(*, client: int, server: int) -> None:
