@@ -1,10 +1,13 @@
 """Users, their roles and the part of the world each role covers (data scope)."""
 
+import datetime as dt
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -36,6 +39,12 @@ UNIT_ROLES = frozenset({Role.HANDLER, Role.MEDIATOR, Role.EXPERT})
 class User(AbstractUser):
     full_name = models.CharField(_("姓名"), max_length=40, blank=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    # 身份鉴别 (GB/T 22239-2019 8.1.4.1): passwords are changed periodically and an account an
+    # administrator opened or reset is changed by its owner at first sign-in (accounts.passwords).
+    password_changed_at = models.DateTimeField(_("密码修改时间"), default=timezone.now)
+    must_change_password = models.BooleanField(
+        _("下次登录须修改密码"), default=False, help_text=_("管理员新建账号或重设密码后自动勾选。")
+    )
 
     class Meta:
         verbose_name = _("用户")
@@ -46,6 +55,32 @@ class User(AbstractUser):
 
     def get_full_name(self):
         return self.full_name or self.username
+
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        # The same row: the age rule (accounts.passwords.password_change_reason) counts from here.
+        self.password_changed_at = timezone.now()
+
+
+class PasswordHistory(models.Model):
+    """The hashes of a user's recent passwords, so a new one cannot repeat them (YIMEN_PASSWORD_HISTORY).
+
+    Written by accounts.passwords.PasswordHistoryValidator.password_changed, Django's hook that runs
+    after every save of a new password, whichever door set it (the change page, the admin, a command).
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(_("密码摘要"), max_length=128)
+    created_at = models.DateTimeField(_("设置时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("历史密码")
+        verbose_name_plural = _("历史密码")
+        # The validator reads a user's newest N rows.
+        indexes = [models.Index(fields=["user", "-created_at"], name="password_history_recent")]
+
+    def __str__(self):
+        return f"{self.user} · {self.created_at:%Y-%m-%d}"
 
 
 class Membership(models.Model):
@@ -85,6 +120,11 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def default_token_expiry():
+    """A token lives YIMEN_API_TOKEN_DAYS days unless issued for another span."""
+    return timezone.now() + dt.timedelta(days=settings.YIMEN_API_TOKEN_DAYS)
+
+
 class ApiToken(models.Model):
     """A bearer token for the JSON API. Only its digest is stored; the token is shown once."""
 
@@ -94,7 +134,9 @@ class ApiToken(models.Model):
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("有效期至"), default=default_token_expiry)
     revoked = models.BooleanField(_("已吊销"), default=False)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("接口令牌")
@@ -103,12 +145,21 @@ class ApiToken(models.Model):
     def __str__(self):
         return f"{self.prefix}… ({self.user})"
 
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
     @classmethod
-    def issue(cls, user, name: str = "") -> tuple["ApiToken", str]:
+    def issue(cls, user, name: str = "", *, days: int | None = None) -> tuple["ApiToken", str]:
+        """A new token for `user`, valid `days` days (default YIMEN_API_TOKEN_DAYS); returns (row, raw)."""
         raw = "ym_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, prefix=raw[:8], digest=_digest(raw))
+        span = settings.YIMEN_API_TOKEN_DAYS if days is None else days
+        token = cls.objects.create(
+            user=user, name=name, prefix=raw[:8], digest=_digest(raw), expires_at=timezone.now() + dt.timedelta(days=span)
+        )
         return token, raw
 
     @classmethod
     def find(cls, raw: str):
-        return cls.objects.select_related("user").filter(digest=_digest(raw), revoked=False, user__is_active=True).first()
+        """The token with this secret whoever holds it, revoked or expired too (the caller says which)."""
+        return cls.objects.select_related("user").filter(digest=_digest(raw), user__is_active=True).first()

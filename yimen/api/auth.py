@@ -1,7 +1,9 @@
 """Who is calling: a bearer token (`yimen token create USERNAME`) or the browser's Django session.
 
-The token is looked up by its digest (ApiToken.find). `last_used_at` is written at most once a
-minute per token, so a busy integration does not turn every read into a write.
+The token is looked up by its digest (ApiToken.find). An expired or revoked token answers 401 saying
+which, so an integration's operator knows to ask for a new one rather than hunt for a typo.
+`last_used_at` is written at most once a minute per token, so a busy integration does not turn every
+read into a write.
 """
 
 import datetime as dt
@@ -14,10 +16,15 @@ from ninja.security.apikey import APIKeyCookie
 from ninja.utils import check_csrf
 
 from yimen.accounts.models import ApiToken
-from yimen.common.errors import PermissionDenied
+from yimen.common.errors import DomainError, PermissionDenied
 
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+class TokenRefused(DomainError):
+    status = 401
+    code = "token_invalid"
 
 
 class TokenAuth(HttpBearer):
@@ -30,7 +37,12 @@ class TokenAuth(HttpBearer):
         found = ApiToken.find(token)
         if found is None:
             return None
+        if found.revoked:
+            raise TokenRefused(_("访问令牌已吊销，请重新申请。"), code="token_revoked")
         now = timezone.now()
+        if found.expires_at <= now:
+            day = timezone.localtime(found.expires_at).strftime("%Y-%m-%d")
+            raise TokenRefused(_("访问令牌已过期（%(day)s），请重新申请。") % {"day": day}, code="token_expired")
         if found.last_used_at is None or now - found.last_used_at >= LAST_USED_RESOLUTION:
             # A plain UPDATE of one column: no read-modify-write of the row, no signals.
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)

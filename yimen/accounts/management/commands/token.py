@@ -1,7 +1,8 @@
-"""API tokens: `yimen token create USERNAME [--name NAME]`, `yimen token list USERNAME`,
+"""API tokens: `yimen token create USERNAME [--days N] [--name NAME]`, `yimen token list [USERNAME]`,
 `yimen token revoke PREFIX`.
 
-The raw token is printed once, at creation; only its digest is stored (ApiToken.issue).
+The raw token is printed once, at creation; only its digest is stored (ApiToken.issue). A token
+expires after --days days (default YIMEN_API_TOKEN_DAYS).
 """
 
 from django.core.management.base import BaseCommand, CommandError
@@ -9,6 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yimen.accounts.models import ApiToken, User
+from yimen.accounts.tokens import api_tokens_revoke
+
+
+def _when(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
 
 class Command(BaseCommand):
@@ -19,8 +25,9 @@ class Command(BaseCommand):
         create = sub.add_parser("create", help=_("为用户生成令牌，令牌只显示这一次"))
         create.add_argument("username")
         create.add_argument("--name", default="", help=_("用途，如“12345热线对接”"))
-        listing = sub.add_parser("list", help=_("列出用户的令牌（只显示前缀）"))
-        listing.add_argument("username")
+        create.add_argument("--days", type=int, default=None, help=_("有效天数（默认见 YIMEN_API_TOKEN_DAYS）"))
+        listing = sub.add_parser("list", help=_("列出令牌（只显示前缀）；不给用户名时列出全部"))
+        listing.add_argument("username", nargs="?")
         revoke = sub.add_parser("revoke", help=_("按前缀吊销令牌"))
         revoke.add_argument("prefix")
 
@@ -35,21 +42,36 @@ class Command(BaseCommand):
             raise CommandError(_("用户已停用：%(u)s") % {"u": username})
         return user
 
-    def _create(self, *, username, name, **options):
-        token, raw = ApiToken.issue(self._user(username), name=name[:60])
-        self.stderr.write(_("已为 %(u)s 生成令牌（前缀 %(p)s）。请立即保存，它不会再次显示：") % {"u": username, "p": token.prefix})
+    def _create(self, *, username, name, days, **options):
+        if days is not None and not 1 <= days <= 3650:
+            raise CommandError(_("有效天数须在 1 到 3650 之间。"))
+        token, raw = ApiToken.issue(self._user(username), name=name[:60], days=days)
+        self.stderr.write(
+            _("已为 %(u)s 生成令牌（前缀 %(p)s，有效期至 %(e)s）。请立即保存，它不会再次显示：")
+            % {"u": username, "p": token.prefix, "e": _when(token.expires_at)}
+        )
         # The raw token alone on stdout, so `TOKEN=$(yimen token create clerk)` works.
         self.stdout.write(raw)
 
-    def _list(self, *, username, **options):
-        tokens = ApiToken.objects.filter(user=self._user(username)).order_by("created_at")
+    def _list(self, *, username=None, **options):
+        tokens = ApiToken.objects.select_related("user").order_by("created_at")
+        if username:
+            tokens = tokens.filter(user=self._user(username))
         if not tokens:
-            self.stdout.write(_("%(u)s 没有令牌。") % {"u": username})
+            self.stdout.write(_("%(u)s 没有令牌。") % {"u": username} if username else _("没有令牌。"))
+        now = timezone.now()
         for token in tokens:
-            used = timezone.localtime(token.last_used_at).strftime("%Y-%m-%d %H:%M") if token.last_used_at else _("从未使用")
-            state = _("已吊销") if token.revoked else _("有效")
-            created = timezone.localtime(token.created_at).strftime("%Y-%m-%d %H:%M")
-            self.stdout.write("\t".join([token.prefix, state, _("创建 %(t)s") % {"t": created}, _("最近使用 %(t)s") % {"t": used}, token.name]))
+            used = _when(token.last_used_at) if token.last_used_at else _("从未使用")
+            if token.revoked:
+                state = _("已吊销")
+            elif token.expires_at <= now:
+                state = _("已过期")
+            else:
+                state = _("有效")
+            self.stdout.write("\t".join([
+                token.prefix, token.user.username, state, _("创建 %(t)s") % {"t": _when(token.created_at)},
+                _("有效期至 %(t)s") % {"t": _when(token.expires_at)}, _("最近使用 %(t)s") % {"t": used}, token.name,
+            ]))
 
     def _revoke(self, *, prefix, **options):
         matches = list(ApiToken.objects.filter(prefix=prefix, revoked=False).select_related("user"))
@@ -58,5 +80,5 @@ class Command(BaseCommand):
         if len(matches) > 1:
             owners = "、".join(t.user.username for t in matches)
             raise CommandError(_("前缀 %(p)s 对应多个令牌（%(o)s），请在管理后台吊销。") % {"p": prefix, "o": owners})
-        ApiToken.objects.filter(pk=matches[0].pk).update(revoked=True)
+        api_tokens_revoke(tokens=ApiToken.objects.filter(pk=matches[0].pk))
         self.stdout.write(_("已吊销令牌 %(p)s（%(u)s）。") % {"p": prefix, "u": matches[0].user.username})
