@@ -1,12 +1,13 @@
 """The staff workbench's URLs. Each area's view module declares its own `urlpatterns`, so the areas
 can grow without touching one shared file."""
 
-from .views import case, followups, home, inbox, lists, resident_intake, resident_track, supervise, window
+from .views import account, case, followups, home, inbox, lists, resident_intake, resident_track, supervise, window
 
 app_name = "web"
 
 urlpatterns = [
     *home.urlpatterns,
+    *account.urlpatterns,
     *window.urlpatterns,
     *case.urlpatterns,
     *inbox.urlpatterns,
