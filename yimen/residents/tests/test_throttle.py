@@ -8,7 +8,7 @@ from django.db import connection, connections
 
 from yimen.common.errors import RateLimited
 from yimen.residents.models import ThrottleBucket
-from yimen.residents.throttle import parse_rate, throttle_hit, throttle_purge
+from yimen.residents.throttle import parse_byte_rate, parse_rate, throttle_hit, throttle_purge, throttle_spend_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +130,51 @@ def test_a_mistyped_rate_setting_is_reported_at_start_up(settings):
     settings.YIMEN_RATE_SMS_PER_PHONE = "5 per hour"
     problems = check_rate_settings()
     assert [p.id for p in problems] == ["yimen.residents.E001"] and "YIMEN_RATE_SMS_PER_PHONE" in problems[0].msg
+
+
+# -- byte budgets (residents' uploads) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rate", "parsed"),
+    [("100MB/h", (102400, 3600)), ("50 mb / h", (51200, 3600)), ("1GB/d", (1024 * 1024, 86400)), ("512KB/m", (512, 60)),
+     ("off", (0, 0)), ("", (0, 0))],
+)
+def test_byte_budgets_read_as_size_per_unit(rate, parsed):
+    assert parse_byte_rate(rate) == parsed
+
+
+@pytest.mark.parametrize("rate", ["100/h", "100M/h", "0MB/h", "10TB/h", "MB/h"])
+def test_a_malformed_byte_budget_is_a_configuration_error(rate):
+    with pytest.raises(ImproperlyConfigured, match="Byte budget"):
+        parse_byte_rate(rate)
+
+
+def spend(size, key="10.0.0.1", rate="10KB/h", now=T0):
+    throttle_spend_bytes(scope="upload-address", key=key, rate=rate, size=size, message="上传太多", field="files", now=now)
+
+
+def test_bytes_count_against_the_budget_and_what_would_pass_it_is_refused_uncounted():
+    spend(4 * 1024)
+    spend(5 * 1024)
+    with pytest.raises(RateLimited, match="上传太多，请约12分钟后再试。") as refused:
+        spend(2 * 1024)
+    assert refused.value.field == "files" and refused.value.details["retry_after"] == 12 * 60
+    spend(1024)  # the refused 2 KB were not counted: 1 KB still fits
+    with pytest.raises(RateLimited):
+        spend(1)
+    spend(10 * 1024, now=T0 + dt.timedelta(minutes=12))  # the next window starts afresh
+
+
+def test_a_file_larger_than_the_whole_budget_is_refused_at_once():
+    with pytest.raises(RateLimited):
+        spend(11 * 1024)
+    assert not ThrottleBucket.objects.exists()
+
+
+def test_a_mistyped_byte_budget_setting_is_reported_at_start_up(settings):
+    from yimen.residents.apps import check_rate_settings
+
+    settings.YIMEN_RATE_UPLOAD_BYTES_PER_SESSION = "50 megabytes"
+    [error] = check_rate_settings()
+    assert "YIMEN_RATE_UPLOAD_BYTES_PER_SESSION" in error.msg

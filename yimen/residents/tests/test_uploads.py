@@ -1,12 +1,15 @@
 """Every sample is generated here: real pictures from Pillow, a WAV from `wave`, the rest by header."""
 
+import functools
 import io
 import struct
+import time
 import wave
 import zipfile
+import zlib
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageFile
 
 from yimen.common.errors import InvalidInput, TooLarge
 from yimen.residents.uploads import check_upload
@@ -161,3 +164,45 @@ def test_the_stored_name_loses_paths_control_characters_and_excess_length():
     assert check_upload(name="发票\u202egpj.exe", content=jpeg).name == "发票gpj.jpg"
     long = check_upload(name="很" * 200 + ".jpg", content=jpeg).name
     assert len(long) == 80 and long.endswith("很.jpg")
+
+
+# -- decoded-size budget: refused from the header, before decoding (issue 11) -----------------------
+
+
+@functools.cache
+def png_bomb(width=9400, height=9400) -> bytes:
+    """A real, valid PNG of width × height black RGB pixels: ~250 KB on disk, ~350 MB decoded."""
+    row = b"\x00" * (1 + width * 3)  # filter byte, then the pixels
+    packer = zlib.compressobj(9)
+    data = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+
+
+def test_a_small_png_declaring_9400_by_9400_pixels_is_refused_quickly_without_decoding(monkeypatch):
+    content = png_bomb()
+    assert len(content) < 400 * 1024
+    decoded = []
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: decoded.append(self) or None)
+    started = time.monotonic()
+    with pytest.raises(InvalidInput, match=r"照片“截图.png”的尺寸太大（超过4000万像素），请缩小后再传") as refused:
+        check_upload(name="截图.png", content=content)
+    assert time.monotonic() - started < 0.5 and decoded == []
+    assert refused.value.field == "files"
+
+
+def test_a_picture_is_refused_above_the_configured_pixels_or_decoded_memory(settings):
+    settings.YIMEN_RESIDENT_MAX_IMAGE_PIXELS = 64 * 48 - 1
+    with pytest.raises(InvalidInput, match="尺寸太大"):
+        check_upload(name="a.png", content=picture("PNG"))
+    settings.YIMEN_RESIDENT_MAX_IMAGE_PIXELS = 64 * 48
+    assert check_upload(name="a.png", content=picture("PNG")).kind == "image"
+    settings.YIMEN_RESIDENT_IMAGE_MEMORY_BYTES = 64 * 48 * 4 - 1  # RGB is held in 4 bytes a pixel
+    with pytest.raises(InvalidInput, match="尺寸太大"):
+        check_upload(name="a.png", content=picture("PNG"))
+    with pytest.raises(InvalidInput, match="尺寸太大"):
+        check_upload(name="a.jpg", content=picture("JPEG"))
