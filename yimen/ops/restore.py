@@ -18,10 +18,10 @@ Anything else is refused, so a restore can never overwrite or mix with live data
 
 import sqlite3
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.utils.translation import gettext as _
 
 from . import pgclient
@@ -77,6 +77,11 @@ def _check_backup_intact(backup: Path, manifest: dict) -> None:
     damaged = []
     entries = [(manifest["database"]["path"], manifest["database"]["sha256"])]
     entries += [(f"{FILES_DIR}/{e['path']}", e["sha256"]) for e in manifest["files"]]
+    for relative, _digest in entries:
+        # Paths are copied into MEDIA_ROOT: an edited manifest must not write anywhere else.
+        parts = PurePosixPath(relative).parts
+        if PurePosixPath(relative).is_absolute() or ".." in parts or "\\" in relative:
+            raise OpsError(_("备份清单中有不允许的路径 %(path)s：这份清单被改动过，不能用来恢复。") % {"path": relative})
     for relative, expected in entries:
         path = backup / relative
         if not path.is_file() or sha256_of(path) != expected:
@@ -136,6 +141,16 @@ def _pg_restore(dump: Path, manifest: dict) -> None:
 
 def _target_counts(engine: str) -> dict[str, int]:
     """Row counts of the model tables that exist in the configured database."""
+    try:
+        return _counts(engine)
+    except (DatabaseError, sqlite3.Error) as exc:
+        raise OpsError(
+            _("无法读取目标数据库 %(name)s：%(error)s（PostgreSQL 的目标数据库要先用 createdb 新建。）")
+            % {"name": settings.DATABASES["default"]["NAME"], "error": str(exc).strip().splitlines()[-1]}
+        ) from exc
+
+
+def _counts(engine: str) -> dict[str, int]:
     if engine == "sqlite":
         path = Path(settings.DATABASES["default"]["NAME"])
         if not path.is_file():

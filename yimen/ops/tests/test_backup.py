@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -189,6 +190,19 @@ def test_an_unfinished_backup_folder_is_not_restored(backup, tmp_path):
     assert result.returncode == 1 and "不是完整的备份" in result.stderr
 
 
+def test_a_manifest_pointing_outside_the_attachment_folder_is_refused(backup, tmp_path):
+    edited = tmp_path / "edited"
+    shutil.copytree(backup, edited)
+    manifest = json.loads((edited / MANIFEST).read_text(encoding="utf-8"))
+    manifest["files"][0]["path"] = "../../outside.txt"
+    (edited / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+
+    result = yimen(_env(tmp_path / "target"), "restore", str(edited))
+
+    assert result.returncode == 1 and "不允许的路径" in result.stderr
+    assert not (tmp_path / "outside.txt").exists()
+
+
 def test_a_backup_taken_while_another_connection_writes_is_one_snapshot(source, tmp_path):
     _, home = source
     live = tmp_path / "live"
@@ -278,6 +292,34 @@ def _pg_counts(conninfo: str) -> dict[str, int]:
         return {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
 
 
+@contextmanager
+def _writing(conninfo: str):
+    """Another connection inserting tags, one commit each, for as long as the block runs."""
+    import psycopg
+
+    stop, written, errors = threading.Event(), [], []
+
+    def writer():
+        try:
+            with psycopg.connect(conninfo, autocommit=True) as conn:
+                while not stop.is_set():
+                    conn.execute("INSERT INTO cases_tag (name) VALUES (%s)", [f"标签{len(written)}"])
+                    written.append(1)
+        except psycopg.Error as exc:  # reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        while not written and thread.is_alive():
+            stop.wait(0.01)
+        yield written
+    finally:
+        stop.set()
+        thread.join()
+    assert not errors
+
+
 def test_a_postgresql_backup_restored_into_a_new_database_has_the_same_rows_and_files(tmp_path):
     url = _pg_url()
     base = url.rsplit("/", 1)[0]
@@ -291,17 +333,24 @@ def test_a_postgresql_backup_restored_into_a_new_database_has_the_same_rows_and_
         source = _env(tmp_path / "source", database_url=f"{base}/{source_db}")
         target = _env(tmp_path / "target", database_url=f"{base}/{target_db}")
         _install(source)
-        folder = _backup(source, tmp_path / "backups")
+        with _writing(f"{base}/{source_db}") as written:
+            folder = _backup(source, tmp_path / "backups")
         assert (folder / "database.pgdump").is_file()
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        assert 0 < manifest["tables"]["cases_tag"] <= len(written)  # counted in the dumped snapshot
 
         result = _ok(yimen(target, "restore", str(folder)))
 
         assert "核对通过" in result.stdout
         restored = _pg_counts(f"{base}/{target_db}")
-        assert restored == _pg_counts(f"{base}/{source_db}") and restored["cases_case"] == 4
+        assert restored["cases_case"] == 4 and restored["cases_tag"] == manifest["tables"]["cases_tag"]
+        live = _pg_counts(f"{base}/{source_db}")
+        assert {t: n for t, n in restored.items() if t != "cases_tag"} == {t: n for t, n in live.items() if t != "cases_tag"}
         assert _file_sums(tmp_path / "target" / "media") == _file_sums(tmp_path / "source" / "media")
         again = yimen(target, "restore", str(folder))
         assert again.returncode == 1 and "目标数据库不是空的" in again.stderr
+        missing = yimen(_env(tmp_path / "nowhere", database_url=f"{base}/{name}_never_created"), "restore", str(folder))
+        assert missing.returncode == 1 and "createdb" in missing.stderr
     finally:
         for db in (source_db, target_db):
             admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
