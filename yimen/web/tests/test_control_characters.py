@@ -101,3 +101,15 @@ def test_the_base_form_refuses_each_kind_of_control_character(text):
     assert not form.is_valid() and form.errors["note"] == [_message("说明", "note")]
     assert Note({"note": "a\n\tb", "title": "ok"}).is_valid()
     assert not Note({"note": "a", "title": "a\nb"}).is_valid()
+
+
+def test_a_nul_in_a_reveal_purpose_is_refused_and_nothing_is_shown_or_recorded(client, world):
+    from yimen.cases.models import RevealAudit
+
+    case = world.register()
+    party = case.parties.get(name="张三")
+    client.force_login(world.clerk)
+    response = client.post(reverse("web:party_reveal", args=[case.number, party.pk]), {"purpose": "联系\x00当事人"})
+    html = response.content.decode()
+    assert response.status_code == 400 and _message("查看用途", "purpose") in html
+    assert party.id_number not in html and not RevealAudit.objects.exists()

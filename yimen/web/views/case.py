@@ -29,7 +29,7 @@ from yimen.cases.rules import Action
 from yimen.cases.selectors import case_get, dispatch_candidates
 from yimen.cases.transitions import allowed_actions
 from yimen.cases.triage_link import triage_summary
-from yimen.common.errors import DomainError, NotFound
+from yimen.common.errors import DomainError, InvalidInput, NotFound
 from yimen.web.errors import add_domain_error
 from yimen.web.forms.actions import (
     ACTION_FORMS,
@@ -41,6 +41,7 @@ from yimen.web.forms.actions import (
     UnitsForm,
     form_class_for,
 )
+from yimen.web.forms.reveal import RevealForm
 
 # Moves made on the dispatcher's view rather than in the matter page's action list.
 DISPATCH_ACTIONS = (Action.TRIAGE, Action.DISPATCH, Action.CONVENE_JOINT)
@@ -247,8 +248,11 @@ def case_act(request, number, action):
 def case_party_reveal(request, number, party_id):
     """显示: the full ID number and phone, through privacy.party_reveal (which writes the audit)."""
     case = _load(request, number)
+    form = RevealForm(request.POST)
     try:
-        party = party_reveal(actor=request.user, case=case, party_id=party_id, purpose=request.POST.get("purpose", ""))
+        if not form.is_valid():  # a control character in the purpose: named, nothing recorded
+            raise InvalidInput(form.errors["purpose"][0], field="purpose")
+        party = party_reveal(actor=request.user, case=case, party_id=party_id, purpose=form.cleaned_data["purpose"])
     except DomainError as exc:
         if _is_htmx(request):
             return render(request, "web/case/_party_private.html", {"case": case, "error": exc.message, "party_id": party_id})
