@@ -8,6 +8,7 @@ import re
 import pytest
 from django.conf import settings
 from django.test import Client, override_settings
+from django.urls import reverse
 
 from yimen.web.tests.urls_failing import PRIVATE
 
@@ -74,3 +75,16 @@ def test_an_unknown_api_address_answers_json_404_whatever_the_method(client, wor
 def test_outside_the_api_a_missing_page_is_still_the_plain_page(client, world):
     response = client.get("/apis/no-such-page/")
     assert response.status_code == 404 and "找不到这个页面" in response.content.decode()
+
+
+@override_settings(DEBUG=False, ROOT_URLCONF="yimen.web.tests.urls_failing")
+def test_a_nul_that_slipped_past_every_check_is_still_a_400_not_a_server_error(browser, world, caplog):
+    response = browser.get("/forgot/", {"q": "\x00"})
+    assert response.status_code == 400 and "含有不可见的控制字符" in response.content.decode()
+    assert any("lacks the check" in r.getMessage() for r in caplog.records)
+
+
+def test_a_nul_in_the_category_search_of_the_window_is_not_a_server_error(client, world):
+    client.force_login(world.clerk)
+    response = client.get(reverse("web:window_categories"), {"q": "劳\x00"})
+    assert response.status_code in (200, 400)  # SQLite stores NUL; PostgreSQL refuses it: the backstop's 400

@@ -12,4 +12,11 @@ def failing(request):
     raise RuntimeError(f"bug while saving party {PRIVATE}")
 
 
-urlpatterns = [path("failing/", failing), path("r/failing/", failing), *project_urls]
+def forgot_the_check(request):
+    # What psycopg raises when a NUL reaches PostgreSQL through a field no validator saw.
+    from django.db import DataError
+
+    raise DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+
+
+urlpatterns = [path("failing/", failing), path("r/failing/", failing), path("forgot/", forgot_the_check), *project_urls]
