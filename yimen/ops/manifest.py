@@ -140,9 +140,17 @@ def read_manifest(folder: Path) -> dict:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise OpsError(_("备份清单 %(path)s 无法读取：%(error)s") % {"path": path, "error": exc}) from exc
-    if manifest.get("format") != FORMAT:
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise OpsError(
             _("备份清单的格式版本 %(found)s 不是本程序能读的 %(expected)s：请用做备份的那个版本的一门来恢复。")
-            % {"found": manifest.get("format"), "expected": FORMAT}
+            % {"found": manifest.get("format") if isinstance(manifest, dict) else None, "expected": FORMAT}
         )
+    database = manifest.get("database")
+    if (not isinstance(database, dict) or not {"path", "sha256"} <= set(database)
+            or not all(isinstance(manifest.get(k), t) for k, t in _SHAPE.items())
+            or not all(isinstance(e, dict) and {"path", "sha256"} <= set(e) for e in manifest["files"])):
+        raise OpsError(_("备份清单 %(path)s 不完整或被改动过：缺少必要的项目，不能用来恢复或核对。") % {"path": path})
     return manifest
+
+
+_SHAPE = {"engine": str, "created_at": str, "tables": dict, "migrations": dict, "files": list}

@@ -120,6 +120,21 @@ def test_the_manifest_names_version_engine_migrations_counts_and_checksums(sourc
         assert entry["sha256"] == sha256_of(copied) and entry["size"] == copied.stat().st_size
 
 
+def test_a_backup_with_retention_deletes_the_backups_it_does_not_keep(source, tmp_path):
+    env, _ = source
+    into = tmp_path / "backups"
+    for name in ("yimen-20200101-020000", "yimen-20200102-020000", "yimen-20200102-030000.partial"):
+        (into / name).mkdir(parents=True)
+        (into / name / MANIFEST).write_text("{}")
+
+    result = _ok(yimen(env, "backup", str(into), "--keep-daily", "2"))
+
+    assert "yimen-20200101-020000" in result.stderr and "已删除过期备份" in result.stderr
+    names = sorted(p.name for p in into.iterdir())
+    assert names[:2] == ["yimen-20200102-020000", "yimen-20200102-030000.partial"]
+    assert len(names) == 3 and Path(result.stdout.strip()).name == names[2]
+
+
 def test_a_failed_backup_leaves_no_folder_behind(tmp_path):
     env = _env(tmp_path / "never-migrated")
     into = tmp_path / "backups"
