@@ -1,8 +1,8 @@
 """`yimen restore DIR`: put one backup folder back into an EMPTY installation, then verify it.
 
 "Empty" means:
-  - the database holds none of the backup's tables: a SQLite file that does not exist yet (or has
-    no tables), a PostgreSQL database just made with `createdb` — and NOT migrated: `yimen migrate`
+  - the database holds none of the backup's tables: a SQLite file that does not exist yet or has no
+    table at all (the restore replaces the whole file), a PostgreSQL database just made with `createdb` — and NOT migrated: `yimen migrate`
     writes rows of its own (content types, permissions, the default time limits);
   - MEDIA_ROOT holds no file (it may be missing, or hold empty folders).
 Anything else is refused, so a restore can never overwrite or mix with live data.
@@ -13,7 +13,7 @@ Anything else is refused, so a restore can never overwrite or mix with live data
 3. Restore the database: SQLite through the online backup API into the configured file; PostgreSQL
    through `pg_restore --single-transaction --exit-on-error` (all or nothing).
 4. Copy the files into MEDIA_ROOT.
-5. Verify: every table's row count and every file's SHA-256 against the manifest (`verify`).
+5. Verify: every table's row count and every file's SHA-256 against the manifest (`backup_verify`).
 """
 
 import sqlite3
@@ -26,8 +26,8 @@ from django.utils.translation import gettext as _
 
 from . import pgclient
 from .manifest import (
-    FILES_DIR, OpsError, applied_migrations, copy_hashing, count_rows, engine_name, media_files, read_manifest,
-    sha256_of,
+    FILES_DIR, OpsError, applied_migrations, copy_hashing, count_rows, engine_name, media_files, quote,
+    read_manifest, sha256_of,
 )
 
 def _empty_howto() -> str:
@@ -96,12 +96,27 @@ def _check_backup_intact(backup: Path, manifest: dict) -> None:
 
 def _require_empty_database(engine: str, manifest: dict) -> None:
     present = {t: n for t, n in _target_counts(engine).items() if t in manifest["tables"]}
+    if not present and engine == "sqlite":
+        present = _sqlite_other_tables()
     if present:
         busiest = max(present, key=lambda t: present[t])
         raise OpsError(
-            _("目标数据库不是空的：已有 %(count)s 张一门的表（例如 %(table)s，%(rows)s 行）。") % {
+            _("目标数据库不是空的：已有 %(count)s 张表（例如 %(table)s，%(rows)s 行）。") % {
                 "count": len(present), "table": busiest, "rows": present[busiest]} + _empty_howto()
         )
+
+
+def _sqlite_other_tables() -> dict[str, int]:
+    # The backup API replaces the whole file: tables of anything else in it would be lost too.
+    path = Path(settings.DATABASES["default"]["NAME"])
+    if not path.is_file():
+        return {}
+    db = sqlite3.connect(path, timeout=30)
+    try:
+        names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        return {name: db.execute(f"SELECT COUNT(*) FROM {quote(name)}").fetchone()[0] for name in names}  # noqa: S608
+    finally:
+        db.close()
 
 
 def _require_empty_media(media_root: Path) -> None:
@@ -176,7 +191,7 @@ def _target_migrations() -> dict[str, list[str]]:
         return applied_migrations(cursor)
 
 
-def verify(manifest: dict) -> list[Check]:
+def backup_verify(manifest: dict) -> list[Check]:
     """Compare the configured installation with a manifest: one Check per table, one for the
     migration history, one per file that differs (or one line "all files equal")."""
     missing = _("缺失")

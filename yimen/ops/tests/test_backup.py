@@ -157,6 +157,18 @@ def test_restore_refuses_a_database_that_already_has_data(source, backup):
     assert _sqlite_counts(home / "yimen.sqlite3") == before
 
 
+def test_restore_refuses_a_sqlite_file_that_holds_other_tables(backup, tmp_path):
+    other = sqlite3.connect(tmp_path / "yimen.sqlite3")
+    other.execute("CREATE TABLE notes (body TEXT)")
+    other.commit()
+    other.close()
+
+    result = yimen(_env(tmp_path), "restore", str(backup))
+
+    assert result.returncode == 1 and "目标数据库不是空的" in result.stderr and "notes" in result.stderr
+    assert _sqlite_counts(tmp_path / "yimen.sqlite3") == {"notes": 0}
+
+
 def test_restore_refuses_an_attachment_folder_that_has_files(backup, tmp_path):
     (tmp_path / "media").mkdir()
     (tmp_path / "media" / "left-over.txt").write_text("x")

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from yimen.ops.manifest import OpsError, read_manifest
-from yimen.ops.restore import backup_restore, format_report, verify
+from yimen.ops.restore import backup_restore, backup_verify, format_report
 
 
 class Command(BaseCommand):
@@ -22,7 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args, dir, verify_only, **options):
         try:
             manifest = read_manifest(dir) if verify_only else backup_restore(backup=dir)
-            checks = verify(manifest)
+            checks = backup_verify(manifest)
         except (OpsError, OSError) as exc:
             raise CommandError(_("恢复失败：%(error)s") % {"error": exc}) from exc
         self.stdout.write(format_report(checks))
