@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "yimen.common",
     "yimen.regions",
     "yimen.accounts",
+    "yimen.audit",  # the audit trail (安全审计): the block "Separation of duties" below
     "yimen.cases",
     "yimen.notifications",
     "yimen.residents",
@@ -269,3 +270,16 @@ YIMEN_RESIDENT_IMAGE_MEMORY_BYTES = env_int("YIMEN_RESIDENT_IMAGE_MEMORY_BYTES",
 # "off" for no budget. Per client address and per session.
 YIMEN_RATE_UPLOAD_BYTES_PER_ADDRESS = env_str("YIMEN_RATE_UPLOAD_BYTES_PER_ADDRESS", "100MB/h")
 YIMEN_RATE_UPLOAD_BYTES_PER_SESSION = env_str("YIMEN_RATE_UPLOAD_BYTES_PER_SESSION", "50MB/h")
+
+# ---- Separation of duties and the audit trail (issue 11, item 4): yimen.audit -------------------
+# The admin's site records every add/change/delete in the audit trail (yimen.audit.admin_site).
+INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "yimen.audit.admin_apps.AuditedAdminConfig"
+# The three administrators' admin permissions come from their roles (accounts.scopes.ADMIN_POWERS).
+AUTHENTICATION_BACKENDS += ["yimen.accounts.scopes.AdministratorRolesBackend"]
+# Only for Django's "a password was set" hook (audit record 修改密码); it refuses nothing.
+AUTH_PASSWORD_VALIDATORS += [{"NAME": "yimen.audit.receivers.PasswordChangeRecorder"}]
+# Lets records written from hooks (a password set) name the signed-in actor and the client address.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                  "yimen.audit.context.AuditContextMiddleware")
+# Days the audit trail is kept; below 180 (网络安全法 第二十一条: six months) the start is refused.
+YIMEN_AUDIT_RETENTION_DAYS = env_int("YIMEN_AUDIT_RETENTION_DAYS", 180)

@@ -1,10 +1,35 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm
+from django.db import transaction
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from yimen.audit.models import AuditKind
+from yimen.audit.services import audit_record
+
 from .models import ApiToken, Membership, User
+from .scopes import needs_admin_site
 from .tokens import api_tokens_revoke
+
+# Only a superuser hands out Django's own permissions; everyone else's come from their roles (scopes).
+_SUPERUSER_FIELDS = ["is_staff", "is_superuser", "groups", "user_permissions"]
+
+
+def _sync_staff(user_id) -> None:
+    """is_staff follows the roles: an administrator role opens the admin, losing it closes it."""
+    user = User.objects.get(pk=user_id)
+    wanted = needs_admin_site(user)
+    if user.is_staff != wanted:
+        User.objects.filter(pk=user_id).update(is_staff=wanted)
+
+
+def _membership_record(request, kind, membership, summary) -> None:
+    audit_record(kind=kind, request=request, obj=membership,
+                 details={"user": membership.user.get_username(), "role": membership.role,
+                          "region": membership.region.code if membership.region_id else "",
+                          "unit": membership.unit_id},
+                 summary=summary % {"user": membership.user.get_username(), "what": str(membership)})
 
 
 class MembershipInline(admin.TabularInline):
@@ -48,6 +73,31 @@ class UserAdmin(BaseUserAdmin):
     change_password_form = PasswordSetForm
     inlines = [MembershipInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else fields + _SUPERUSER_FIELDS
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            audit_record(kind=AuditKind.USER_DEACTIVATED, request=request, obj=obj,
+                         summary=gettext("停用账号 %(user)s") % {"user": obj.get_username()})
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is not Membership:
+            return
+        for membership in formset.new_objects:
+            _membership_record(request, AuditKind.MEMBERSHIP_ADDED, membership, gettext("为 %(user)s 授予角色 %(what)s"))
+        for membership, _fields in formset.changed_objects:
+            _membership_record(request, AuditKind.MEMBERSHIP_CHANGED, membership, gettext("变更 %(user)s 的角色 %(what)s"))
+        for membership in formset.deleted_objects:
+            _membership_record(request, AuditKind.MEMBERSHIP_REMOVED, membership, gettext("撤销 %(user)s 的角色 %(what)s"))
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        _sync_staff(form.instance.pk)
+
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
@@ -56,6 +106,20 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__full_name", "region__name", "unit__name"]
     raw_id_fields = ["user", "region", "unit"]
     list_select_related = ["user", "region", "unit"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        _sync_staff(obj.user_id)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        _sync_staff(obj.user_id)
+
+    def delete_queryset(self, request, queryset):
+        user_ids = set(queryset.values_list("user_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for user_id in user_ids:
+            _sync_staff(user_id)
 
 
 @admin.register(ApiToken)
@@ -69,7 +133,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("吊销所选令牌"))
     def revoke(self, request, queryset):
-        count = api_tokens_revoke(tokens=queryset)
+        with transaction.atomic():  # the revocation and its audit record, both or neither
+            prefixes = list(queryset.filter(revoked=False).values_list("prefix", flat=True))
+            count = api_tokens_revoke(tokens=queryset)
+            if count:
+                audit_record(kind=AuditKind.TOKEN_REVOKED, request=request, object_type="accounts.apitoken",
+                             details={"prefixes": prefixes},
+                             summary=gettext("吊销接口令牌 %(list)s") % {"list": "、".join(prefixes)})
         self.message_user(request, _("已吊销 %(n)d 个令牌。") % {"n": count}, messages.SUCCESS)
 
     def has_add_permission(self, request):

@@ -145,3 +145,81 @@ def can_register(user, region) -> bool:
     if sees_everything(user) or isinstance(user, ResidentActor):
         return True
     return any(g.role in REGISTER_ROLES and region.code.startswith(g.region_code) for g in grants_for(user))
+
+
+# ---- 三员分立: what each administrator may do (GB/T 22239-2019 level 3, 访问控制 and 安全管理中心) ----
+# The three powers do not overlap, and none includes matters: the system administrator keeps the
+# configuration, the security administrator keeps the accounts, the audit administrator reads the
+# trail. Nobody — a superuser neither — may change or delete an audit record (yimen.audit).
+ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+_ALL = frozenset({"view", "add", "change", "delete"})
+# Reference data and policies (admin models); not matters, parties, residents' codes or saved filters.
+CONFIGURATION_MODELS = frozenset({
+    "regions.region", "regions.centre", "regions.unit", "regions.stationing",
+    "cases.timelimitpolicy", "cases.calendarday", "cases.calendaryear", "cases.category",
+    "cases.responsibility", "cases.tag",
+    "triage.categoryprofile", "triage.categorylexiconterm", "triage.signalrule", "triage.graderule",
+    "triage.unitrule", "triage.triagesetting", "triage.triagemodelversion", "triage.statute",
+})
+ADMIN_POWERS: dict[str, dict[str, frozenset]] = {
+    Role.SYSTEM_ADMIN: {model: _ALL for model in CONFIGURATION_MODELS},
+    Role.SECURITY_ADMIN: {
+        "accounts.user": _ALL,
+        "accounts.membership": _ALL,
+        "accounts.apitoken": frozenset({"view", "change", "delete"}),  # issued by `yimen token create`
+        "axes.accessattempt": frozenset({"view", "delete"}),  # deleting a row unlocks the account
+        "axes.accessfailurelog": frozenset({"view"}),
+        "axes.accesslog": frozenset({"view"}),
+        "otp_totp.totpdevice": frozenset({"view", "change", "delete"}),  # reset a lost authenticator
+    },
+    Role.AUDIT_ADMIN: {"audit.auditevent": frozenset({"view"})},
+}
+
+
+def admin_roles_of(user) -> frozenset[str]:
+    return frozenset(g.role for g in grants_for(user) if g.role in ADMIN_ROLES)
+
+
+def admin_permissions(user) -> frozenset[str]:
+    """Django permission names ("app_label.action_model") the user's administrator roles give."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_yimen_admin_perms", None)
+    if cached is None:
+        perms = set()
+        for role in admin_roles_of(user):
+            for label, actions in ADMIN_POWERS[role].items():
+                app_label, model = label.split(".")
+                perms |= {f"{app_label}.{action}_{model}" for action in actions}
+        cached = user._yimen_admin_perms = frozenset(perms)
+    return cached
+
+
+def may_read_audit(user) -> bool:
+    """Only the audit administrator reads (and exports) the audit trail; a superuser by itself does not."""
+    return Role.AUDIT_ADMIN in admin_roles_of(user)
+
+
+def needs_admin_site(user) -> bool:
+    """is_staff for the Django admin: superusers and holders of an administrator role."""
+    return bool(user.is_superuser or admin_roles_of(user))
+
+
+class AdministratorRolesBackend:
+    """An authentication backend that authenticates no one and answers Django's permission questions
+    from ADMIN_POWERS, so every ModelAdmin's has_*_permission and the admin index follow the roles."""
+
+    def authenticate(self, request, **credentials):
+        return None
+
+    def get_user(self, user_id):
+        return None
+
+    def get_all_permissions(self, user_obj, obj=None):
+        return set(admin_permissions(user_obj))
+
+    def has_perm(self, user_obj, perm, obj=None):
+        return perm in admin_permissions(user_obj)
+
+    def has_module_perms(self, user_obj, app_label):
+        return any(p.startswith(app_label + ".") for p in admin_permissions(user_obj))

@@ -21,7 +21,10 @@ from .staff import DEMO_PASSWORD
 
 # (role, level, username, what to try). {…} are filled with live counts.
 ROWS = [
-    ("系统管理员", "—", "admin", "/admin/ 后台：区划、综治中心、单位、职责清单、时限规则、全部事项"),
+    ("超级管理员", "—", "admin", "仅演示用：/admin/ 后台全部数据（正式部署不设超级管理员，由三员分立）"),
+    ("系统管理员", "市 云川市", "sysadmin", "/admin/ 后台：区划、综治中心、单位、职责清单、时限规则、研判配置（不含用户与审计）"),
+    ("安全管理员", "市 云川市", "secadmin", "/admin/ 后台：用户、角色与范围、接口令牌、登录锁定、双因素设备"),
+    ("审计管理员", "市 云川市", "auditor", "/audit/ 安全审计：登录、锁定、角色变更、后台修改、导出、查看个人信息；可导出"),
     ("窗口受理员", "乡镇 桃源镇", "clerk_taoyuan", "窗口登记来访事项；现场办结；不予受理告知"),
     ("研判派单员", "乡镇 桃源镇", "dispatcher_taoyuan", "研判派单：待派单 {pending:taoyuan}，被退单 {returned:taoyuan}"),
     ("研判派单员", "村 杏花村", "dispatcher_taoyuan_xinghua", "小事不出村：村级研判派单"),

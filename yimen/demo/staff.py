@@ -27,6 +27,13 @@ DEMO_PASSWORD = "yimen-demo"
 # A fixed salt marks the demo's hash, so the start-up check (demo/checks.py) finds it cheaply.
 DEMO_PASSWORD_SALT = "yimendemo0000000published"
 ADMIN_USERNAME = "admin"
+# 三员分立: the three administrators, each over the whole demo city (accounts.scopes.ADMIN_POWERS). The
+# superuser `admin` above exists for the demo only.
+ADMINISTRATORS = (
+    ("sysadmin", "系统管理员（演示）", Role.SYSTEM_ADMIN),
+    ("secadmin", "安全管理员（演示）", Role.SECURITY_ADMIN),
+    ("auditor", "审计管理员（演示）", Role.AUDIT_ADMIN),
+)
 CENTRE_ROLES = (Role.CLERK, Role.DISPATCHER, Role.SUPERVISOR, Role.DIRECTOR)
 MEDIATION_KINDS = {UnitKind.MEDIATION_COMMITTEE}
 
@@ -84,13 +91,17 @@ def build_staff(geo: Geography) -> Staff:
 
     User.objects.bulk_create(
         [User(username=ADMIN_USERNAME, full_name="系统管理员", password=password, is_staff=True, is_superuser=True)]
+        + [User(username=u, full_name=name, password=password, is_staff=True) for u, name, _r in ADMINISTRATORS]
         + [User(username=u, full_name=name, password=password, phone=mobile(random.Random("phone" + u)))
            for u, name, *_ in plans],
         batch_size=500,
     )
-    users = {u.username: u for u in User.objects.filter(username__in=[ADMIN_USERNAME] + [p[0] for p in plans])}
+    names = [ADMIN_USERNAME] + [a[0] for a in ADMINISTRATORS] + [p[0] for p in plans]
+    users = {u.username: u for u in User.objects.filter(username__in=names)}
+    top = min(geo.regions.values(), key=lambda r: len(r.code))  # the city: what the administrators cover
     Membership.objects.bulk_create(
-        [Membership(user=users[u], role=role, region=region, unit=unit) for u, _n, role, region, unit, _e in plans],
+        [Membership(user=users[u], role=role, region=top) for u, _n, role in ADMINISTRATORS]
+        + [Membership(user=users[u], role=role, region=region, unit=unit) for u, _n, role, region, unit, _e in plans],
         batch_size=500,
     )
     staff = Staff(users=users)

@@ -4,6 +4,7 @@ Only what to *show*; whether a user may open a page or take an action is decided
 selectors and the transitions module (a hidden link is not a permission).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -11,7 +12,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from yimen.accounts.models import Role
-from yimen.accounts.scopes import REGISTER_ROLES, grants_for, sees_everything
+from yimen.accounts.scopes import REGISTER_ROLES, grants_for, may_read_audit, sees_everything
 
 CENTRE_WORK_ROLES = frozenset({Role.CLERK, Role.DISPATCHER, Role.SUPERVISOR, Role.DIRECTOR})
 UNIT_WORK_ROLES = frozenset({Role.HANDLER, Role.MEDIATOR})
@@ -25,6 +26,7 @@ class Section:
     label: str
     url_name: str
     roles: frozenset | None  # None: every signed-in user
+    allowed: Callable | None = None  # instead of roles: a scopes rule of its own (user -> bool)
 
     @property
     def url(self) -> str:
@@ -39,6 +41,8 @@ SECTIONS = (
     Section("supervise", _("督办看板"), "web:supervise", SUPERVISE_ROLES),
     Section("followups", _("回访"), "web:followups", FOLLOW_UP_ROLES),
     Section("posters", _("解纷码海报"), "web:resident_posters", CENTRE_WORK_ROLES),
+    # Only the audit administrator, not a superuser by itself (三员分立).
+    Section("audit", _("安全审计"), "web:audit", None, allowed=may_read_audit),
 )
 
 
@@ -59,7 +63,8 @@ class Workbench:
 
     @cached_property
     def sections(self) -> list[Section]:
-        return [s for s in SECTIONS if s.roles is None or self.has_any(s.roles)]
+        return [s for s in SECTIONS
+                if (s.allowed(self.user) if s.allowed is not None else s.roles is None or self.has_any(s.roles))]
 
     @cached_property
     def role_labels(self) -> list[str]:

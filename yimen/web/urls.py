@@ -1,7 +1,7 @@
 """The staff workbench's URLs. Each area's view module declares its own `urlpatterns`, so the areas
 can grow without touching one shared file."""
 
-from .views import account, case, followups, home, inbox, lists, resident_intake, resident_track, supervise, window
+from .views import account, audit, case, followups, home, inbox, lists, resident_intake, resident_track, supervise, window
 
 app_name = "web"
 
@@ -16,4 +16,5 @@ urlpatterns = [
     *lists.urlpatterns,
     *resident_intake.urlpatterns,
     *resident_track.urlpatterns,
+    *audit.urlpatterns,
 ]

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from yimen.audit.models import AuditKind
+from yimen.audit.services import audit_record
 from yimen.cases.ledger import export_max_rows, ledger_write
 from yimen.cases.models import Channel, Urgency
 from yimen.cases.selectors import (
@@ -47,7 +49,10 @@ def case_export(request):
     try:
         with list_time_limit():
             qs = case_list_bounded(user=request.user, filters=form.to_filters(), sort=form.chosen_sort())
-            ledger_write(qs, out, notes=[*form.described(), (_("导出人"), request.user.get_full_name() or request.user.username)])
+            result = ledger_write(qs, out, notes=[*form.described(), (_("导出人"), request.user.get_full_name() or request.user.username)])
+        audit_record(kind=AuditKind.EXPORTED, request=request, summary=_("导出事项台账 %(n)d 行") % {"n": result.rows},
+                     object_type="cases.case", details={"rows": result.rows, "capped": result.capped,
+                                                        "filters": {str(k): str(v) for k, v in form.described()}})
     except InvalidInput as error:
         out.close()
         messages.error(request, str(error.message))

@@ -7,7 +7,8 @@ It does these things:
   - every few seconds delivers due outbox messages directly (no task row per tick: delivery is a
     cheap indexed poll, and a task row every 5 seconds would only fill the task table);
   - every hour prunes finished sweep rows and the residents' pages' leftovers (rate-limit counters,
-    abandoned drafts with their files, old one-time codes).
+    abandoned drafts with their files, old one-time codes), and audit events older than
+    YIMEN_AUDIT_RETENTION_DAYS (never fewer than 180: yimen.audit).
 
 Several workers may run at once (more throughput, no single point of failure). Each sweep claims its
 rows by compare-and-set, so a duplicate sweep is harmless; still, to keep the queue from filling with
@@ -109,6 +110,13 @@ def _residents_housekeeping() -> None:
         logger.info("residents housekeeping: %s", removed)
 
 
+def _audit_prune() -> None:
+    """Audit events past their retention: a delete by age the database trigger also allows."""
+    from yimen.audit.services import audit_prune
+
+    audit_prune()
+
+
 def _is_database_backend(backend) -> bool:
     from django_tasks_db.backend import DatabaseBackend
 
@@ -156,6 +164,7 @@ class WorkerLoop:
             if time.monotonic() >= next_prune:
                 self._guarded("pruning sweep results", prune_sweep_results)
                 self._guarded("residents housekeeping", _residents_housekeeping)
+                self._guarded("audit retention", _audit_prune)
                 next_prune = time.monotonic() + PRUNE_INTERVAL
             if self._task_thread is not None and not self._task_thread.is_alive():
                 logger.error("worker %s: the task thread died (%r); exiting so a supervisor restarts us",
