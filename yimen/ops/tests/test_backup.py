@@ -35,7 +35,7 @@ w.dispatched()
 
 def _env(home: Path, *, database_url: str | None = None, **extra) -> dict:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "yimen.settings", "YIMEN_VAR_DIR": str(home),
-           "YIMEN_SECRET_KEY": "test-only-secret", "YIMEN_MEDIA_ROOT": str(home / "media"), **extra}
+           "YIMEN_SECRET_KEY": "test-only-" + "k" * 50, "YIMEN_MEDIA_ROOT": str(home / "media"), **extra}
     env.pop("YIMEN_DATABASE_URL", None)  # SQLite in `home` unless told otherwise
     if database_url:
         env["YIMEN_DATABASE_URL"] = database_url
