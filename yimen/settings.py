@@ -263,7 +263,7 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # Backstops: a NUL character that reached the database is a 400; every 429 carries Retry-After.
 MIDDLEWARE += ["yimen.web.middleware.ErrorBackstopMiddleware"]
 # Residents' photos: refused from their header, before decoding, above this many pixels or above
-# this much memory decoded (width × height × bytes per pixel). Far below Pillow's bomb limit (~179 MP).
+# this much memory decoded (width × height × bytes per pixel). Far below Pillow's bomb limits (89/179 MP).
 YIMEN_RESIDENT_MAX_IMAGE_PIXELS = env_int("YIMEN_RESIDENT_MAX_IMAGE_PIXELS", 40_000_000)
 YIMEN_RESIDENT_IMAGE_MEMORY_BYTES = env_int("YIMEN_RESIDENT_IMAGE_MEMORY_BYTES", 200 * 1024 * 1024)
 # Bytes a resident may upload (drafts and supplements), "<size>/<s|m|h|d>" with size in KB, MB or GB;

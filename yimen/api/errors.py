@@ -209,6 +209,9 @@ def renamed_fields(names: dict[str, str]):
 # Handlers
 
 
+# A 429 without a known wait still tells the client when to come back (RFC 9110 §10.2.3).
+DEFAULT_RETRY_AFTER = 60
+
 def _on_domain_error(request, exc: DomainError):
     extra = {k: v for k, v in (exc.details or {}).items() if isinstance(v, (str, int, float, bool, list)) and v is not None}
     if "current_status" in extra:
@@ -220,9 +223,6 @@ def _on_domain_error(request, exc: DomainError):
         headers["Retry-After"] = str(max(1, int((exc.details or {}).get("retry_after") or DEFAULT_RETRY_AFTER)))
     return json_response(exc.status, error_body(exc.code, exc.message, field=exc.field, **extra), headers=headers)
 
-
-# A 429 without a known wait still tells the client when to come back (RFC 9110 §10.2.3).
-DEFAULT_RETRY_AFTER = 60
 
 _SCHEMA_PARAMS = frozenset({"q"})
 

@@ -451,6 +451,7 @@ class ErrorOut(Schema):
     current_status: str | None = Field(None, description="409 invalid_transition 时：事项当前状态")
     current_status_label: str | None = None
     valid_actions: list[str] | None = Field(None, description="404 unknown_action 时：全部可用的操作")
+    reference: str | None = Field(None, description="500 server_error 时：参考编号，与服务器日志中的记录对应")
 
 
 # ---------------------------------------------------------------------------------------------
