@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
+    "csp",
     "yimen.common",
     "yimen.regions",
     "yimen.accounts",
@@ -60,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "yimen.urls"
@@ -69,7 +71,8 @@ AUTH_USER_MODEL = "accounts.User"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Project-wide overrides of other apps' templates (the admin's base_site: the demo banner).
+        "DIRS": [BASE_DIR / "yimen" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -146,6 +149,40 @@ else:
         f"YIMEN_TASK_BACKEND must be database, rq, immediate or dummy, not {_TASK_BACKEND!r}"
     )
 
+# ---- HTTPS, cookies, the Content-Security-Policy ----------------------------------------------
+# YIMEN_HTTPS=true where the centre serves over TLS (its reverse proxy terminates it): cookies only over
+# HTTPS, HSTS, and plain-HTTP requests redirected. The policy below holds in every mode: scripts and
+# styles come only from Yimen's own static files (no inline script, no outside address).
+YIMEN_HTTPS = env_bool("YIMEN_HTTPS", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = YIMEN_HTTPS
+# Pages carry the CSRF token in the form (and htmx in hx-headers); no script needs to read the cookie.
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if YIMEN_HTTPS:
+    SECURE_HSTS_SECONDS = env_int("YIMEN_HSTS_SECONDS", 31536000)
+    SECURE_SSL_REDIRECT = env_bool("YIMEN_SSL_REDIRECT", True)
+    # The proxy's header saying the original request was HTTPS; set only when the proxy overwrites it.
+    if env_str("YIMEN_PROXY_SSL_HEADER", ""):
+        SECURE_PROXY_SSL_HEADER = (env_str("YIMEN_PROXY_SSL_HEADER"), "https")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# The API's docs page and OpenAPI document need a signed-in user or a token unless this is true.
+YIMEN_API_DOCS_PUBLIC = env_bool("YIMEN_API_DOCS_PUBLIC", False)
+
 # ---- Sign-in security (身份鉴别, GB/T 22239-2019 level 3): yimen.accounts ----------------------
 # Lockout (django-axes, database handler): N failures per account and, separately, per client address
 # lock that account / address for M minutes. Tries made while locked do not extend the lock, so the
@@ -169,8 +206,7 @@ YIMEN_PASSWORD_HISTORY = env_int("YIMEN_PASSWORD_HISTORY", 5)
 # Days a password lasts before its owner must change it; 0 = never. Skipped in demo mode.
 YIMEN_PASSWORD_MAX_AGE_DAYS = env_int("YIMEN_PASSWORD_MAX_AGE_DAYS", 90)
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": YIMEN_PASSWORD_MIN_LENGTH}},
+    {"NAME": "yimen.accounts.passwords.MinimumLengthValidator"},
     {"NAME": "yimen.accounts.passwords.CharacterClassesValidator"},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
      "OPTIONS": {"user_attributes": ["username", "full_name", "phone", "email"]}},
