@@ -3,9 +3,11 @@
 # tests. Playwright drives /usr/bin/chromium; it never downloads a browser of its own. Installs them
 # when we are root on a Debian-like system; otherwise says what to do. The tests themselves decide
 # whether a missing browser is a skip (a developer's machine) or a failure (CI=true).
+# The backup tests need PostgreSQL's client tools (pg_dump, pg_restore): installed the same way.
 set -euo pipefail
 BROWSER="${YIMEN_CHROMIUM:-/usr/bin/chromium}"
 missing=()
+command -v pg_dump >/dev/null 2>&1 && command -v pg_restore >/dev/null 2>&1 || missing+=(postgresql-client)
 command -v "$BROWSER" >/dev/null 2>&1 || [ -x "$BROWSER" ] || missing+=(chromium)
 if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list :lang=zh 2>/dev/null | head -1)" ]; then
   missing+=(fonts-noto-cjk)

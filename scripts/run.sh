@@ -20,7 +20,7 @@ THREADS=${YIMEN_WEB_THREADS:-4}
 
 # Refuse an unsafe start before starting anything (outside demo mode: the default secret key, an
 # account on the demo password, the SMS code on the page). The WSGI module checks again on load.
-"$VENV/bin/yimen" check --tag yimen_safety --database default --fail-level ERROR >/dev/null || exit 3
+"$VENV/bin/yimen" check --deploy --tag yimen_safety --database default --fail-level ERROR >/dev/null || exit 3
 
 # Job control puts each child in its own process group, so Ctrl-C reaches only this script, which
 # then stops each child exactly once (the worker treats a second signal as "exit at once").

@@ -3,8 +3,10 @@
 Outside demo mode (settings.YIMEN_DEMO) Yimen refuses to start with the published default secret key
 or with the SMS code echoed on the page. Each message is in Chinese and English and names the variable
 to set, since whoever reads it is at a terminal, perhaps before any language is chosen. The checks
-carry the tag SAFETY_TAG; `yimen.common.startup.refuse_unsafe_start` runs them when the WSGI
-application loads, so a plain `gunicorn yimen.wsgi:application` is held to them too.
+carry the tag SAFETY_TAG and are deployment checks, so that migrate, backup and the other commands
+an operator runs while setting up are not held to them; `yimen.common.startup.refuse_unsafe_start`
+runs them when the WSGI application loads (a plain `gunicorn yimen.wsgi:application` is held to
+them too), and scripts/run.sh runs `yimen check --deploy --tag yimen_safety` before it starts.
 """
 
 from django.conf import settings
@@ -15,7 +17,7 @@ MIN_SECRET_KEY_LENGTH = 32
 NEW_KEY_HINT = "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
 
 
-@register(SAFETY_TAG)
+@register(SAFETY_TAG, deploy=True)
 def check_secret_key(app_configs=None, **kwargs):
     if settings.YIMEN_DEMO:
         return []
@@ -38,7 +40,7 @@ def check_secret_key(app_configs=None, **kwargs):
     return []
 
 
-@register(SAFETY_TAG)
+@register(SAFETY_TAG, deploy=True)
 def check_sms_code_echo(app_configs=None, **kwargs):
     if settings.YIMEN_DEMO or not settings.YIMEN_SMS_ECHO_CODE:
         return []

@@ -15,11 +15,12 @@ class UnsafeStart(SystemExit):
 def safety_errors(*, with_database: bool = True) -> list:
     """The errors of every check tagged SAFETY_TAG (checks that need the database get it when asked)."""
     try:
-        found = checks.run_checks(tags=[SAFETY_TAG], databases=["default"] if with_database else None)
+        found = checks.run_checks(tags=[SAFETY_TAG], include_deployment_checks=True,
+                                  databases=["default"] if with_database else None)
     except DatabaseError:
         # Not migrated yet, or the server is down: the checks that need rows cannot say anything, and
         # the first request will report the database itself. The others still must pass.
-        found = checks.run_checks(tags=[SAFETY_TAG], databases=None)
+        found = checks.run_checks(tags=[SAFETY_TAG], include_deployment_checks=True, databases=None)
     return [message for message in found if message.level >= checks.ERROR]
 
 

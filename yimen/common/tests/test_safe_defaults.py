@@ -20,7 +20,7 @@ GOOD_KEY = "k" * 20 + "-not-the-demo-key-" + "q" * 20
 
 
 def _ids(**kwargs):
-    return {m.id for m in checks.run_checks(tags=[SAFETY_TAG], **kwargs)}
+    return {m.id for m in checks.run_checks(tags=[SAFETY_TAG], include_deployment_checks=True, **kwargs)}
 
 
 def _clean_env(**extra):
@@ -41,7 +41,7 @@ def test_a_fresh_start_has_debug_demo_and_the_sms_echo_off():
 def test_the_default_secret_key_is_refused_outside_demo_mode_naming_the_variable(settings):
     settings.YIMEN_DEMO = False
     settings.SECRET_KEY = settings.DEMO_SECRET_KEY
-    errors = [m for m in checks.run_checks(tags=[SAFETY_TAG]) if m.id == "yimen.E001"]
+    errors = [m for m in checks.run_checks(tags=[SAFETY_TAG], include_deployment_checks=True) if m.id == "yimen.E001"]
     assert errors and "YIMEN_SECRET_KEY" in errors[0].msg and "默认密钥" in errors[0].msg
     settings.SECRET_KEY = "short"
     assert "yimen.E002" in _ids()
@@ -65,14 +65,14 @@ def test_an_account_on_the_demo_password_stops_the_start_outside_demo_mode(setti
     demo_hash = make_password(DEMO_PASSWORD, salt=DEMO_PASSWORD_SALT)
     User.objects.create(username="clerk_taoyuan", password=demo_hash)
     User.objects.create(username="someone_real", password=make_password("Another-Pass-2026"))
-    errors = [m for m in checks.run_checks(tags=[SAFETY_TAG], databases=["default"]) if m.id == "yimen.E010"]
+    errors = [m for m in checks.run_checks(tags=[SAFETY_TAG], include_deployment_checks=True, databases=["default"]) if m.id == "yimen.E010"]
     assert len(errors) == 1 and "clerk_taoyuan" in errors[0].msg and "someone_real" not in errors[0].msg
     # Two accounts sharing a hash of the demo password with another salt (an older demo) are found too.
     older = make_password(DEMO_PASSWORD)
     User.objects.filter(username="clerk_taoyuan").update(password=make_password("Changed-Pass-2026"))
     User.objects.create(username="a", password=older)
     User.objects.create(username="b", password=older)
-    errors = [m for m in checks.run_checks(tags=[SAFETY_TAG], databases=["default"]) if m.id == "yimen.E010"]
+    errors = [m for m in checks.run_checks(tags=[SAFETY_TAG], include_deployment_checks=True, databases=["default"]) if m.id == "yimen.E010"]
     assert len(errors) == 1 and "a、b" in errors[0].msg
     User.objects.filter(username__in=["a", "b"]).update(is_active=False)
     assert "yimen.E010" not in _ids(databases=["default"])
@@ -93,12 +93,16 @@ def test_refusing_to_start_prints_every_reason(settings, capsys):
     assert "一门拒绝启动" in err and "yimen.E001" in err and "yimen.E003" in err
 
 
-def test_the_wsgi_application_refuses_to_load_on_the_default_key(tmp_path):
+def test_the_wsgi_application_refuses_to_load_on_the_default_key_while_migrate_runs(tmp_path):
     # A plain `gunicorn yimen.wsgi:application` is held to the same checks (an unmigrated database
     # skips only the checks that need rows).
     env = _clean_env(YIMEN_DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}", YIMEN_VAR_DIR=str(tmp_path))
     refused = subprocess.run([sys.executable, "-c", "import yimen.wsgi"], env=env, capture_output=True, text=True)
     assert refused.returncode == 3 and "YIMEN_SECRET_KEY" in refused.stderr and "Traceback" not in refused.stderr
+    # Setting up is not held to the start-up checks: migrate runs before any key or account exists.
+    migrate = subprocess.run([sys.executable, "-m", "yimen", "migrate", "--noinput", "-v", "0"], env=env,
+                             capture_output=True, text=True)
+    assert migrate.returncode == 0, migrate.stderr
     env["YIMEN_SECRET_KEY"] = GOOD_KEY
     started = subprocess.run([sys.executable, "-c", "import yimen.wsgi"], env=env, capture_output=True, text=True)
     assert started.returncode == 0, started.stderr
