@@ -24,6 +24,18 @@ _CLASSES = (
 )
 
 
+class MinimumLengthValidator:
+    """At least YIMEN_PASSWORD_MIN_LENGTH characters (read at call time; Django's own validator has no
+    Chinese for its message in this Django version)."""
+
+    def validate(self, password, user=None):
+        if len(password) < settings.YIMEN_PASSWORD_MIN_LENGTH:
+            raise ValidationError(self.get_help_text(), code="password_too_short")
+
+    def get_help_text(self):
+        return _("密码太短，至少需要 %(n)d 个字符。") % {"n": settings.YIMEN_PASSWORD_MIN_LENGTH}
+
+
 class CharacterClassesValidator:
     """At least `required` of: upper-case letter, lower-case letter, digit, other symbol."""
 
