@@ -19,10 +19,11 @@ _POSTGRES = [
     CREATE OR REPLACE FUNCTION audit_event_guard() RETURNS trigger AS $$
     BEGIN
         IF TG_OP = 'UPDATE' THEN
-            RAISE EXCEPTION '审计记录不能修改 (audit records are append-only)';
+            RAISE EXCEPTION '审计记录不能修改 (audit records are append-only)' USING ERRCODE = 'restrict_violation';
         END IF;
         IF OLD.at >= now() - interval '{FLOOR_DAYS} days' THEN
-            RAISE EXCEPTION '审计记录保存不足 {FLOOR_DAYS} 天，不能删除 (audit records are kept {FLOOR_DAYS} days)';
+            RAISE EXCEPTION '审计记录保存不足 {FLOOR_DAYS} 天，不能删除 (audit records are kept {FLOOR_DAYS} days)'
+                USING ERRCODE = 'restrict_violation';
         END IF;
         RETURN OLD;
     END;
