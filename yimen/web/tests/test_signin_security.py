@@ -395,3 +395,28 @@ def test_demo_mode_requires_no_second_factor(world, settings):
     browser = _browser()
     _sign_in(browser, "admin")
     assert browser.get("/").status_code == 200
+
+
+def test_the_sign_in_fires_the_signals_the_audit_trail_listens_to(world):
+    from axes.signals import user_locked_out
+    from django.contrib.auth.signals import user_logged_in, user_login_failed
+
+    heard = []
+
+    def listener(name):
+        return lambda sender, **kwargs: heard.append(name)
+
+    receivers = {name: listener(name) for name in ("in", "failed", "locked")}
+    user_logged_in.connect(receivers["in"])
+    user_login_failed.connect(receivers["failed"])
+    user_locked_out.connect(receivers["locked"])
+    try:
+        with time_machine.travel(T0, tick=False):
+            _sign_in(_browser("10.0.0.7"), "dispatcher")
+            for _ in range(5):
+                _sign_in(_browser(), "clerk", "wrong")
+    finally:
+        user_logged_in.disconnect(receivers["in"])
+        user_login_failed.disconnect(receivers["failed"])
+        user_locked_out.disconnect(receivers["locked"])
+    assert heard.count("in") == 1 and heard.count("failed") == 5 and heard.count("locked") == 1
