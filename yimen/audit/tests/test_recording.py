@@ -144,3 +144,19 @@ def test_revoking_a_token_in_the_admin_is_recorded(client, admins):
     client.post(reverse("admin:accounts_apitoken_changelist"), {"action": "revoke", "_selected_action": [token.pk]})
     (event,) = _events(AuditKind.TOKEN_REVOKED)
     assert token.prefix in event.summary and event.actor == admins.secadmin
+
+
+def test_issuing_and_revoking_a_token_at_the_command_line_is_recorded(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("token", "create", "external", "--name", "热线", stdout=out, stderr=StringIO())
+    (created,) = _events(AuditKind.TOKEN_CREATED)
+    prefix = out.getvalue().strip()[:8]
+    assert prefix in created.summary and created.actor_username.startswith("cli:")
+    assert out.getvalue().strip() not in str(AuditEvent.objects.values_list())  # the secret never
+    call_command("token", "revoke", prefix, stdout=StringIO())
+    (revoked,) = _events(AuditKind.TOKEN_REVOKED)
+    assert revoked.object_id == created.object_id

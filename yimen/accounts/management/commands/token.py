@@ -5,12 +5,22 @@ The raw token is printed once, at creation; only its digest is stored (ApiToken.
 expires after --days days (default YIMEN_API_TOKEN_DAYS).
 """
 
+import getpass
+
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yimen.accounts.models import ApiToken, User
 from yimen.accounts.tokens import api_tokens_revoke
+from yimen.audit.models import AuditKind
+from yimen.audit.services import audit_record
+
+
+def _operator() -> str:
+    # No signed-in user at a terminal: the audit trail names the operating-system account.
+    return f"cli:{getpass.getuser()}"
 
 
 def _when(value) -> str:
@@ -45,7 +55,11 @@ class Command(BaseCommand):
     def _create(self, *, username, name, days, **options):
         if days is not None and not 1 <= days <= 3650:
             raise CommandError(_("有效天数须在 1 到 3650 之间。"))
-        token, raw = ApiToken.issue(self._user(username), name=name[:60], days=days)
+        with transaction.atomic():
+            token, raw = ApiToken.issue(self._user(username), name=name[:60], days=days)
+            audit_record(kind=AuditKind.TOKEN_CREATED, obj=token, actor_username=_operator(),
+                         details={"user": username, "prefix": token.prefix, "expires_at": token.expires_at.isoformat()},
+                         summary=_("为 %(u)s 签发接口令牌 %(p)s") % {"u": username, "p": token.prefix})
         self.stderr.write(
             _("已为 %(u)s 生成令牌（前缀 %(p)s，有效期至 %(e)s）。请立即保存，它不会再次显示：")
             % {"u": username, "p": token.prefix, "e": _when(token.expires_at)}
@@ -80,5 +94,9 @@ class Command(BaseCommand):
         if len(matches) > 1:
             owners = "、".join(t.user.username for t in matches)
             raise CommandError(_("前缀 %(p)s 对应多个令牌（%(o)s），请在管理后台吊销。") % {"p": prefix, "o": owners})
-        api_tokens_revoke(tokens=ApiToken.objects.filter(pk=matches[0].pk))
+        with transaction.atomic():
+            api_tokens_revoke(tokens=ApiToken.objects.filter(pk=matches[0].pk))
+            audit_record(kind=AuditKind.TOKEN_REVOKED, obj=matches[0], actor_username=_operator(),
+                         details={"user": matches[0].user.username, "prefix": prefix},
+                         summary=_("吊销 %(u)s 的接口令牌 %(p)s") % {"u": matches[0].user.username, "p": prefix})
         self.stdout.write(_("已吊销令牌 %(p)s（%(u)s）。") % {"p": prefix, "u": matches[0].user.username})
