@@ -197,7 +197,7 @@ AXES_COOLOFF_TIME = "yimen.accounts.lockout.cool_off"
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "yimen.web.residents.client_address"
+AXES_CLIENT_IP_CALLABLE = "yimen.accounts.lockout.client_ip"  # yimen.web.residents.client_address, checked
 AXES_LOCKOUT_CALLABLE = "yimen.accounts.lockout.lockout_response"
 AXES_VERBOSE = False
 # Passwords: Django's validators plus two of ours (accounts.passwords); checked wherever a password is set.

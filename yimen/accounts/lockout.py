@@ -7,6 +7,7 @@ page, in Chinese, how many tries remain or until when the lock holds.
 """
 
 import datetime as dt
+import ipaddress
 from dataclasses import dataclass
 
 from axes.handlers.proxy import AxesProxyHandler
@@ -15,6 +16,20 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+
+def client_ip(request) -> str | None:
+    """The client's address as the residents' rate limits read it (YIMEN_CLIENT_ADDRESS_HEADER), when
+    it is an address: axes stores it in an address column, which PostgreSQL checks. A header that
+    carries something else falls back to the connection's address."""
+    from yimen.web.residents import client_address
+
+    for candidate in (client_address(request), request.META.get("REMOTE_ADDR", "")):
+        try:
+            return str(ipaddress.ip_address(candidate.strip()))
+        except ValueError:
+            continue
+    return None
 
 
 def failure_limit(request, credentials) -> int:

@@ -85,6 +85,15 @@ def test_the_address_comes_from_the_proxy_header_when_configured(world, settings
     assert response.status_code == 302
 
 
+def test_a_proxy_header_that_is_not_an_address_counts_against_the_connection(world, settings):
+    settings.YIMEN_CLIENT_ADDRESS_HEADER = "HTTP_X_REAL_IP"
+    with time_machine.travel(T0, tick=False):
+        for n in range(5):
+            _sign_in(Client(REMOTE_ADDR="10.0.0.8", HTTP_X_REAL_IP="<script>"), f"user{n}", "wrong")
+        response = _sign_in(Client(REMOTE_ADDR="10.0.0.8", HTTP_X_REAL_IP="nonsense"), "clerk", "pw")
+    assert response.status_code == 429
+
+
 def test_the_lock_lifts_after_thirty_minutes(world):
     browser = _browser()
     with time_machine.travel(T0, tick=False):
