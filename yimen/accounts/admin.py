@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -32,10 +34,41 @@ def _membership_record(request, kind, membership, summary) -> None:
                  summary=summary % {"user": membership.user.get_username(), "what": str(membership)})
 
 
+def _own_or_above(request, user) -> bool:
+    """An administrator does not change their own roles, nor a superuser's account (三员分立: one person
+    cannot widen their own powers; a second security administrator does it, and the trail shows who)."""
+    if user is None or request.user.is_superuser:
+        return False
+    return user.pk == request.user.pk or user.is_superuser
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     raw_id_fields = ["region", "unit"]
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and not _own_or_above(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not _own_or_above(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not _own_or_above(request, obj)
+
+
+class MembershipForm(forms.ModelForm):
+    acting_user = None  # set per request by MembershipAdmin.get_form
+
+    def clean(self):
+        data = super().clean()
+        user = data.get("user")
+        if self.acting_user is not None and not self.acting_user.is_superuser and user is not None:
+            if user.pk == self.acting_user.pk:
+                raise ValidationError(_("不能为自己的账号授予或变更角色，请由另一位安全管理员操作。"))
+            if user.is_superuser:
+                raise ValidationError(_("超级管理员账号只能由超级管理员变更。"))
+        return data
 
 
 class _AdminSetsPassword:
@@ -73,6 +106,13 @@ class UserAdmin(BaseUserAdmin):
     change_password_form = PasswordSetForm
     inlines = [MembershipInline]
 
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (obj is not None and obj.is_superuser
+                                                                     and not request.user.is_superuser)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not _own_or_above(request, obj)
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         return fields if request.user.is_superuser else fields + _SUPERUSER_FIELDS
@@ -106,6 +146,18 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__full_name", "region__name", "unit__name"]
     raw_id_fields = ["user", "region", "unit"]
     list_select_related = ["user", "region", "unit"]
+    form = MembershipForm
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.acting_user = request.user
+        return form
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not _own_or_above(request, obj and obj.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not _own_or_above(request, obj and obj.user)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

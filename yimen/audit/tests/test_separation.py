@@ -68,3 +68,41 @@ def test_the_security_administrator_cannot_make_anyone_a_superuser(client, admin
         "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"})
     clerk = User.objects.get(pk=admins.clerk.pk)
     assert not clerk.is_superuser and not clerk.is_staff
+
+
+def test_an_administrator_cannot_grant_themselves_a_role(client, admins):
+    client.force_login(admins.secadmin)
+    response = client.post(reverse("admin:accounts_membership_add"), {
+        "user": admins.secadmin.pk, "role": Role.AUDIT_ADMIN, "region": admins.city.pk, "unit": ""})
+    assert response.status_code == 200
+    assert "不能为自己的账号授予或变更角色" in response.content.decode()
+    assert not Membership.objects.filter(user=admins.secadmin, role=Role.AUDIT_ADMIN).exists()
+    own = Membership.objects.get(user=admins.secadmin)
+    assert client.post(reverse("admin:accounts_membership_delete", args=[own.pk]), {"post": "yes"}).status_code == 403
+
+
+def test_the_security_administrator_cannot_change_a_superusers_account(client, admins):
+    client.force_login(admins.secadmin)
+    page = client.get(reverse("admin:accounts_user_change", args=[admins.admin.pk])).content.decode()
+    assert 'name="username"' not in page
+    assert client.get(reverse("admin:auth_user_password_change", args=[admins.admin.pk])).status_code == 403
+
+
+def test_unlocking_an_account_is_the_security_administrators_and_is_recorded(client, admins, settings):
+    from axes.models import AccessAttempt
+    from django.test import Client
+
+    from yimen.audit.models import AuditEvent, AuditKind
+
+    settings.YIMEN_LOCKOUT_FAILURES = 2
+    browser = Client(REMOTE_ADDR="10.3.3.3")
+    for _ in range(2):
+        browser.post("/login/", {"username": "clerk", "password": "wrong"})
+    attempt = AccessAttempt.objects.get(username="clerk")
+    client.force_login(admins.sysadmin)
+    assert client.get(reverse("admin:axes_accessattempt_changelist")).status_code == 403
+    client.force_login(admins.secadmin)
+    client.post(reverse("admin:axes_accessattempt_delete", args=[attempt.pk]), {"post": "yes"})
+    assert not AccessAttempt.objects.exists()
+    assert AuditEvent.objects.filter(kind=AuditKind.ADMIN_DELETED, actor=admins.secadmin,
+                                     object_type="axes.accessattempt").exists()
