@@ -19,3 +19,15 @@ def world(db):
     from yimen.common.testing import make_world
 
     return make_world()
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """A test that switched the interface to English (a request with the language cookie activates it
+    in this thread) must not leave the next test reading English messages."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
