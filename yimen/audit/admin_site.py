@@ -2,6 +2,7 @@
 trail, beside Django's own LogEntry (which an admin could edit; the trail cannot be)."""
 
 from django.contrib import admin
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .models import AuditKind
@@ -41,6 +42,12 @@ class AuditedAdminMixin:
         audit_record(kind=_kinds(type(obj))[1], request=request, obj=obj, details={"change": message or []},
                      summary=_("后台修改 %(what)s") % {"what": _describe(obj)})
         return entry
+
+    def response_action(self, request, queryset):
+        # Changelist actions ("delete selected" among them) are not atomic in Django: make the change
+        # and its audit records one transaction, as the add/change/delete pages already are.
+        with transaction.atomic():
+            return super().response_action(request, queryset)
 
     def log_deletions(self, request, queryset):
         entries = super().log_deletions(request, queryset)

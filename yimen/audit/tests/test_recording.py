@@ -160,3 +160,12 @@ def test_issuing_and_revoking_a_token_at_the_command_line_is_recorded(world):
     call_command("token", "revoke", prefix, stdout=StringIO())
     (revoked,) = _events(AuditKind.TOKEN_REVOKED)
     assert revoked.object_id == created.object_id
+
+
+def test_deleting_several_rows_with_the_admins_action_records_each(client, admins):
+    client.force_login(admins.sysadmin)
+    ids = list(Category.objects.filter(code__in=["neighbour", "property"]).values_list("pk", flat=True))
+    client.post(reverse("admin:cases_category_changelist"),
+                {"action": "delete_selected", "_selected_action": ids, "post": "yes"})
+    assert not Category.objects.filter(pk__in=ids).exists()
+    assert sorted(e.object_id for e in _events(AuditKind.ADMIN_DELETED)) == sorted(str(i) for i in ids)
