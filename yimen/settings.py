@@ -216,7 +216,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # Sessions: signed out after this long without a request, and after this long in any case.
 YIMEN_SESSION_IDLE_MINUTES = env_int("YIMEN_SESSION_IDLE_MINUTES", 30)
 YIMEN_SESSION_MAX_HOURS = env_int("YIMEN_SESSION_MAX_HOURS", 12)
-SESSION_COOKIE_AGE = YIMEN_SESSION_MAX_HOURS * 3600
+# A staff session's cookie lasts as long (accounts.sessions.session_start); residents' sessions, which
+# carry an unfinished registration for days, keep Django's default age.
 # TOTP second factor (django-otp): optional for everyone, required for these roles and superusers.
 YIMEN_OTP_REQUIRED_ROLES = [
     r.strip() for r in env_str("YIMEN_OTP_REQUIRED_ROLES", "system_admin,security_admin,audit_admin").split(",") if r.strip()
@@ -289,7 +290,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("YIMEN_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # axes logs every successful sign-in at INFO; its lockouts are WARNING (the audit trail has both).
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # The covering KPI index uses INCLUDE, which PostgreSQL honours and SQLite ignores (a plain index there).

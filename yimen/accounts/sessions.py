@@ -28,6 +28,8 @@ def session_start(session, *, now: dt.datetime | None = None) -> None:
     stamp = _stamp(now or timezone.now())
     session[SIGNED_IN_AT] = stamp
     session[LAST_ACTIVITY] = stamp
+    # The cookie and the stored session end with the absolute limit too (Django's default is 14 days).
+    session.set_expiry(settings.YIMEN_SESSION_MAX_HOURS * 3600)
 
 
 def session_end_reason(session, *, now: dt.datetime | None = None) -> str | None:

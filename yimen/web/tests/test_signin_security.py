@@ -231,6 +231,12 @@ def test_thirty_idle_minutes_sign_the_user_out_with_a_message(world):
     assert "_auth_user_id" not in browser.session
 
 
+def test_the_session_cookie_of_a_signed_in_user_lasts_twelve_hours_not_fourteen_days(world):
+    browser = _browser()
+    _sign_in(browser, "clerk")
+    assert browser.cookies["sessionid"]["max-age"] == 12 * 3600
+
+
 def test_activity_keeps_the_session_alive(world):
     browser = _browser()
     with time_machine.travel(T0, tick=False) as traveller:
