@@ -223,6 +223,8 @@ YIMEN_OTP_REQUIRED_ROLES = [
     r.strip() for r in env_str("YIMEN_OTP_REQUIRED_ROLES", "system_admin,security_admin,audit_admin").split(",") if r.strip()
 ]
 OTP_TOTP_ISSUER = env_str("YIMEN_OTP_ISSUER", "一门")
+# The admin may delete a lost phone's device (the owner enrols again) but never sees a key or its QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # API bearer tokens expire after this many days unless issued with `yimen token create --days N`.
 YIMEN_API_TOKEN_DAYS = env_int("YIMEN_API_TOKEN_DAYS", 90)
 MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,

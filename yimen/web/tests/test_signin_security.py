@@ -435,3 +435,17 @@ def test_the_sign_in_fires_the_signals_the_audit_trail_listens_to(world):
         user_login_failed.disconnect(receivers["failed"])
         user_locked_out.disconnect(receivers["locked"])
     assert heard.count("in") == 1 and heard.count("failed") == 5 and heard.count("locked") == 1
+
+
+def test_the_admin_can_reset_a_device_but_never_sees_its_key(client, world):
+    device = TOTPDevice.objects.create(user=world.director, name="手机", confirmed=True)
+    world.admin.is_staff = True
+    world.admin.save()
+    client.force_login(world.admin)
+    page = client.get(reverse("admin:otp_totp_totpdevice_change", args=[device.pk]))
+    assert page.status_code == 200 and device.key not in _page(page)
+    from yimen.accounts.otp import secret_text
+
+    assert secret_text(device).replace(" ", "") not in _page(page).replace(" ", "")
+    client.post(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"})
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
