@@ -84,6 +84,16 @@ class AuditEvent(models.Model):
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()} {self.actor_username}"
 
+    @property
+    def object_label(self) -> str:
+        """The object's kind in words (用户, 角色与范围…); the stored label if the model is gone."""
+        from django.apps import apps
+
+        try:
+            return str(apps.get_model(self.object_type)._meta.verbose_name) if self.object_type else ""
+        except (LookupError, ValueError):
+            return self.object_type
+
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise AppendOnly("审计记录不能修改。")

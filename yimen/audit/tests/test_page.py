@@ -48,8 +48,10 @@ def test_events_are_listed_newest_first(client, admins):
     _event(summary="早", at=T0)
     _event(summary="晚", at=T0 + dt.timedelta(hours=1))
     client.force_login(admins.auditor)
-    rows = _rows(client.get("/audit/"))
+    response = client.get("/audit/")
+    rows = _rows(response)
     assert rows.index("晚") < rows.index("早")
+    assert "用户 #" in response.content.decode()  # the auditor's own sign-in, its object named in words
 
 
 def test_the_filters_narrow_by_period_kind_actor_address_and_text(client, admins):
