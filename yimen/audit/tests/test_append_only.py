@@ -4,7 +4,6 @@ database; only the pruning job removes rows, and only those past the retention."
 import datetime as dt
 
 import pytest
-from django.core.management import call_command
 from django.db import IntegrityError, InternalError, OperationalError, connection, transaction
 from django.test.utils import override_settings
 from django.urls import reverse
@@ -98,7 +97,7 @@ def test_the_default_retention_passes_the_check(settings):
     assert settings.YIMEN_AUDIT_RETENTION_DAYS == 180 and check_audit_retention() == []
 
 
-def test_the_worker_prunes_the_trail_in_its_hourly_round(db, monkeypatch):
+def test_the_worker_prunes_the_trail_in_its_hourly_round(db):
     from yimen.common.management.commands import worker
 
     _event(days_old=365)

@@ -169,3 +169,19 @@ def test_deleting_several_rows_with_the_admins_action_records_each(client, admin
                 {"action": "delete_selected", "_selected_action": ids, "post": "yes"})
     assert not Category.objects.filter(pk__in=ids).exists()
     assert sorted(e.object_id for e in _events(AuditKind.ADMIN_DELETED)) == sorted(str(i) for i in ids)
+
+
+def test_a_reveal_through_the_api_is_recorded_with_the_token_holder_and_address(client, world):
+    import json
+
+    from yimen.accounts.models import ApiToken
+
+    case = world.in_progress()
+    party = case.parties.get(name="张三")
+    _token, raw = ApiToken.issue(world.handler, "tests")
+    response = client.post(f"/api/v1/cases/{case.number}/parties/{party.pk}/reveal", json.dumps({"purpose": "电话联系"}),
+                           content_type="application/json", headers={"Authorization": f"Bearer {raw}"},
+                           REMOTE_ADDR="10.7.7.7")
+    assert response.status_code == 200
+    (event,) = _events(AuditKind.PERSONAL_DATA_REVEALED)
+    assert event.actor == world.handler and event.address == "10.7.7.7" and event.object_id == str(party.pk)
