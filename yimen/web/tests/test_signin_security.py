@@ -338,6 +338,19 @@ def test_a_wrong_code_is_refused_and_counts_as_a_failed_sign_in(world):
     assert AccessAttempt.objects.filter(username="director").exists()
 
 
+def test_five_wrong_codes_lock_the_account_even_for_the_right_code(world):
+    device = TOTPDevice.objects.create(user=world.director, name="手机", confirmed=True)
+    browser = _browser()
+    with time_machine.travel(T0, tick=False) as traveller:
+        _sign_in(browser, "director")
+        for _ in range(5):
+            traveller.shift(dt.timedelta(seconds=30))  # past django-otp's own growing delay
+            right = int(_code(device))
+            browser.post(reverse("web:signin_code"), {"code": f"{(right + 1) % 1000000:06d}"})
+        response = browser.post(reverse("web:signin_code"), {"code": _code(device)})
+    assert "该账号已锁定" in _page(response) and "_auth_user_id" not in browser.session
+
+
 def test_a_code_cannot_be_used_twice(world):
     device = TOTPDevice.objects.create(user=world.director, name="手机", confirmed=True)
     with time_machine.travel(T0, tick=False):

@@ -12,7 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from axes.handlers.proxy import AxesProxyHandler
+
 from yimen.accounts import otp
+from yimen.accounts.lockout import sign_in_failure
 from yimen.accounts.forms import CodeForm, YimenPasswordChangeForm
 from yimen.accounts.models import User
 from yimen.accounts.passwords import password_change_reason
@@ -41,6 +44,9 @@ def signin_code(request):
     if request.method == "POST" and form.is_valid():
         device = otp.confirmed_device(user)
         try:
+            if not AxesProxyHandler.is_allowed(request, {"username": user.username}):
+                # Locked since the password step (wrong codes count as failed sign-ins).
+                raise InvalidInput(sign_in_failure(request, user.username).message(), field="code")
             if device is None:
                 raise InvalidInput(_("您的身份验证器已被重置，请重新登录。"), field="code")
             otp.code_check(device, form.cleaned_data["code"])
