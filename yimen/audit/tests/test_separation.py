@@ -106,3 +106,11 @@ def test_unlocking_an_account_is_the_security_administrators_and_is_recorded(cli
     assert not AccessAttempt.objects.exists()
     assert AuditEvent.objects.filter(kind=AuditKind.ADMIN_DELETED, actor=admins.secadmin,
                                      object_type="axes.accessattempt").exists()
+
+
+def test_the_security_administrators_part_of_the_admin_is_named_in_chinese(client, db):
+    from django.apps import apps
+
+    assert apps.get_app_config("axes").verbose_name == "登录锁定"
+    assert apps.get_model("axes", "AccessAttempt")._meta.verbose_name_plural == "登录失败记录（删除即解锁）"
+    assert apps.get_model("otp_totp", "TOTPDevice")._meta.verbose_name == "动态口令设备"
