@@ -47,21 +47,20 @@ OPERATIONS = {
 ACTIONS_PATH = "/api/v1/cases/{number}/actions/{action}"
 
 
-class _InTestTransaction(WSGIHandler):
-    """Django's WSGI handler that leaves the database connection open at the end of a request.
+@pytest.fixture
+def wsgi_app(document):
+    """Django's WSGI handler, called in-process, with the database connection left open.
 
-    A real request ends by closing a connection that is inside a transaction; here that transaction
-    is the test's own (rolled back afterwards), so, as django.test.Client does, keep it open.
+    A real request ends (request_finished, when the server closes the response) by closing a
+    connection left inside a transaction; here that transaction is the test's own, rolled back
+    afterwards, so, as django.test.Client does, the connection stays open while the test calls.
+    (After `document`: the test client reconnects the handler at the end of its own requests.)
     """
-
-    def __call__(self, environ, start_response):
-        signals.request_started.disconnect(close_old_connections)
-        signals.request_finished.disconnect(close_old_connections)
-        try:
-            return super().__call__(environ, start_response)
-        finally:
-            signals.request_started.connect(close_old_connections)
-            signals.request_finished.connect(close_old_connections)
+    for signal in (signals.request_started, signals.request_finished):
+        signal.disconnect(close_old_connections)
+    yield WSGIHandler()
+    for signal in (signals.request_started, signals.request_finished):
+        signal.connect(close_old_connections)
 
 
 def _one_path_per_action(document: dict) -> dict:
@@ -152,9 +151,9 @@ def _without_control_characters(value):
 
 
 @pytest.mark.parametrize(("method", "path"), list(OPERATIONS), ids=[f"{m} {p}" for m, p in OPERATIONS])
-def test_the_api_answers_every_generated_request_as_documented(document, world, method, path):
+def test_the_api_answers_every_generated_request_as_documented(document, wsgi_app, world, method, path):
     schema = schemathesis.openapi.from_dict(_one_path_per_action(document))
-    schema.app = _InTestTransaction()
+    schema.app = wsgi_app
     if path == ACTIONS_PATH:
         operations = [op.ok() for op in schema.get_all_operations() if op.ok().path.startswith("/api/v1/cases/{number}/actions/")]
     else:
