@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yimen.audit.models import AuditKind
 from yimen.audit.services import audit_record
+from yimen.common.words import join_list
 
 from .models import ApiToken, Membership, User
 from .scopes import needs_admin_site
@@ -31,7 +32,7 @@ def _membership_record(request, kind, membership, summary) -> None:
                  details={"user": membership.user.get_username(), "role": membership.role,
                           "region": membership.region.code if membership.region_id else "",
                           "unit": membership.unit_id},
-                 summary=summary % {"user": membership.user.get_username(), "what": str(membership)})
+                 summary=lambda: str(summary) % {"user": membership.user.get_username(), "what": str(membership)})
 
 
 def _own_or_above(request, user) -> bool:
@@ -121,18 +122,18 @@ class UserAdmin(BaseUserAdmin):
         super().save_model(request, obj, form, change)
         if change and "is_active" in form.changed_data and not obj.is_active:
             audit_record(kind=AuditKind.USER_DEACTIVATED, request=request, obj=obj,
-                         summary=gettext("停用账号 %(user)s") % {"user": obj.get_username()})
+                         summary=lambda: gettext("停用账号 %(user)s") % {"user": obj.get_username()})
 
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
         if formset.model is not Membership:
             return
         for membership in formset.new_objects:
-            _membership_record(request, AuditKind.MEMBERSHIP_ADDED, membership, gettext("为 %(user)s 授予角色 %(what)s"))
+            _membership_record(request, AuditKind.MEMBERSHIP_ADDED, membership, _("为 %(user)s 授予角色 %(what)s"))
         for membership, _fields in formset.changed_objects:
-            _membership_record(request, AuditKind.MEMBERSHIP_CHANGED, membership, gettext("变更 %(user)s 的角色 %(what)s"))
+            _membership_record(request, AuditKind.MEMBERSHIP_CHANGED, membership, _("变更 %(user)s 的角色 %(what)s"))
         for membership in formset.deleted_objects:
-            _membership_record(request, AuditKind.MEMBERSHIP_REMOVED, membership, gettext("撤销 %(user)s 的角色 %(what)s"))
+            _membership_record(request, AuditKind.MEMBERSHIP_REMOVED, membership, _("撤销 %(user)s 的角色 %(what)s"))
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -191,7 +192,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
             if count:
                 audit_record(kind=AuditKind.TOKEN_REVOKED, request=request, object_type="accounts.apitoken",
                              details={"prefixes": prefixes},
-                             summary=gettext("吊销接口令牌 %(list)s") % {"list": "、".join(prefixes)})
+                             summary=lambda: gettext("吊销接口令牌 %(list)s") % {"list": join_list(prefixes)})
         self.message_user(request, _("已吊销 %(n)d 个令牌。") % {"n": count}, messages.SUCCESS)
 
     def has_add_permission(self, request):

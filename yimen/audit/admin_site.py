@@ -34,13 +34,13 @@ class AuditedAdminMixin:
     def log_addition(self, request, obj, message):
         entry = super().log_addition(request, obj, message)
         audit_record(kind=_kinds(type(obj))[0], request=request, obj=obj, details={"change": message or []},
-                     summary=_("后台新增 %(what)s") % {"what": _describe(obj)})
+                     summary=lambda: _("后台新增 %(what)s") % {"what": _describe(obj)})
         return entry
 
     def log_change(self, request, obj, message):
         entry = super().log_change(request, obj, message)
         audit_record(kind=_kinds(type(obj))[1], request=request, obj=obj, details={"change": message or []},
-                     summary=_("后台修改 %(what)s") % {"what": _describe(obj)})
+                     summary=lambda: _("后台修改 %(what)s") % {"what": _describe(obj)})
         return entry
 
     def response_action(self, request, queryset):
@@ -53,7 +53,7 @@ class AuditedAdminMixin:
         entries = super().log_deletions(request, queryset)
         for obj in queryset:
             audit_record(kind=_kinds(type(obj))[2], request=request, obj=obj,
-                         summary=_("后台删除 %(what)s") % {"what": _describe(obj)})
+                         summary=lambda: _("后台删除 %(what)s") % {"what": _describe(obj)})
         return entries
 
 

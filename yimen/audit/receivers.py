@@ -12,27 +12,27 @@ from .services import audit_record
 
 def _signed_in(sender, request, user, **kwargs):
     audit_record(kind=AuditKind.SIGNED_IN, actor=user, request=request, obj=user,
-                 summary=_("%(user)s 登录") % {"user": user.get_username()})
+                 summary=lambda: _("%(user)s 登录") % {"user": user.get_username()})
 
 
 def _signed_out(sender, request, user, **kwargs):
     if user is None:
         return
     audit_record(kind=AuditKind.SIGNED_OUT, actor=user, request=request, obj=user,
-                 summary=_("%(user)s 退出登录") % {"user": user.get_username()})
+                 summary=lambda: _("%(user)s 退出登录") % {"user": user.get_username()})
 
 
 def _sign_in_failed(sender, credentials, request=None, **kwargs):
     # Django has already replaced the password in `credentials` with stars; only the username is kept.
     username = str(credentials.get("username", ""))[:150]
     audit_record(kind=AuditKind.SIGN_IN_FAILED, request=request, actor_username=username,
-                 object_type="accounts.user", summary=_("以账号 %(user)s 登录失败") % {"user": username})
+                 object_type="accounts.user", summary=lambda: _("以账号 %(user)s 登录失败") % {"user": username})
 
 
 def _locked_out(sender, request, username, ip_address, **kwargs):
     username = str(username or "")[:150]
     audit_record(kind=AuditKind.LOCKED_OUT, request=request, actor_username=username, object_type="accounts.user",
-                 summary=_("账号 %(user)s 因多次登录失败被锁定（地址 %(ip)s）") % {"user": username, "ip": ip_address or "—"},
+                 summary=lambda: _("账号 %(user)s 因多次登录失败被锁定（地址 %(ip)s）") % {"user": username, "ip": ip_address or "—"},
                  details={"ip_address": ip_address or ""})
 
 
@@ -63,4 +63,4 @@ class PasswordChangeRecorder:
         request = current_request()
         # The actor is whoever is signed in on the request (the owner, or an administrator setting it).
         audit_record(kind=AuditKind.PASSWORD_CHANGED, request=request, obj=user,
-                     summary=_("账号 %(user)s 的密码已修改") % {"user": user.get_username()})
+                     summary=lambda: _("账号 %(user)s 的密码已修改") % {"user": user.get_username()})

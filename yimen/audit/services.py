@@ -3,8 +3,12 @@
 import datetime as dt
 import logging
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.utils import timezone
+
+from yimen.common.words import in_default_language
 
 from .guard import FLOOR_DAYS
 from .models import AuditEvent
@@ -28,13 +32,18 @@ def _clean(text: str, limit: int) -> str:
     return "".join(ch if ch.isprintable() else "\ufffd" for ch in str(text or ""))[:limit]
 
 
-def audit_record(*, kind: str, summary: str, actor=None, request=None, obj=None, object_type: str = "",
+def audit_record(*, kind: str, summary: str | Callable[[], str], actor=None, request=None, obj=None, object_type: str = "",
                  object_id: str = "", details: dict | None = None, actor_username: str = "") -> AuditEvent:
     """Append one event. Call it inside the transaction of the change it records, so both or neither stay.
 
     `actor` defaults to the request's signed-in user; `actor_username` names someone who is not (or not
     yet) signed in, e.g. the username tried at a failed sign-in. Never pass a password or a full ID number.
+    `summary` is best a callable that composes the sentence: it is called in the site's language, since the
+    trail is read by everyone and an English-reading actor's record must not be stored in English.
     """
+    if callable(summary):
+        with in_default_language():
+            summary = summary()
     if actor is None and request is not None:
         user = getattr(request, "user", None)
         actor = user if user is not None and user.is_authenticated else None

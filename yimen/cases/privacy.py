@@ -36,6 +36,6 @@ def party_reveal(*, actor, case: Case, party_id: int, purpose: str) -> Party:
             [RevealAudit(user=actor, case=case, party=party, field=name, purpose=purpose[:200]) for name in REVEALED_FIELDS]
         )
         audit_record(kind=AuditKind.PERSONAL_DATA_REVEALED, actor=actor, obj=party, request=current_request(),
-                     summary=_("查看事项 %(number)s 当事人 %(name)s 的完整证件号码和电话") % {"number": case.number, "name": party.name},
+                     summary=lambda: _("查看事项 %(number)s 当事人 %(name)s 的完整证件号码和电话") % {"number": case.number, "name": party.name},
                      details={"case": case.number, "fields": list(REVEALED_FIELDS), "purpose": purpose[:200]})
     return party

@@ -175,6 +175,11 @@ def _shots() -> list[Shot]:
     add("09-supervise", SUPERVISOR, "web:supervise")
     add("10-followups", DISPATCHER, "web:followups")
     add("11-cases", DISPATCHER, "web:case_list")
+    # Issue 11: the audit administrator's page, a user's account security (second factor), and the
+    # security administrator's part of the admin (三员分立).
+    add("24-audit", "auditor", "web:audit")
+    add("25-account-2fa", DISPATCHER, "web:account_otp")
+    add("26-admin-security", "secadmin", "admin:index")
     return shots
 
 

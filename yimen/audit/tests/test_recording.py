@@ -185,3 +185,16 @@ def test_a_reveal_through_the_api_is_recorded_with_the_token_holder_and_address(
     assert response.status_code == 200
     (event,) = _events(AuditKind.PERSONAL_DATA_REVEALED)
     assert event.actor == world.handler and event.address == "10.7.7.7" and event.object_id == str(party.pk)
+
+
+def test_records_are_written_in_the_sites_language_whoever_reads_english(world, settings):
+    # The trail is read by every auditor: an English-reading clerk's sign-in and export are stored in Chinese.
+    browser = _browser()
+    browser.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    browser.post("/login/", {"username": "clerk", "password": "pw"})
+    (event,) = _events(AuditKind.SIGNED_IN)
+    assert event.summary == "clerk 登录"
+    stranger = _browser("10.9.9.9")
+    stranger.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    stranger.post("/login/", {"username": "clerk", "password": "wrong"})
+    assert _events(AuditKind.SIGN_IN_FAILED)[0].summary == "以账号 clerk 登录失败"

@@ -69,7 +69,7 @@ def audit_export(request):
     result = audit_export_write(audit_event_list(user=request.user, filters=filters), out,
                                 notes=[*notes, (_("导出人"), request.user.get_username())])
     audit_record(kind=AuditKind.EXPORTED, request=request, object_type="audit.auditevent",
-                 summary=_("导出审计记录 %(n)d 条") % {"n": result.rows},
+                 summary=lambda: _("导出审计记录 %(n)d 条") % {"n": result.rows},
                  details={"rows": result.rows, "capped": result.capped, "filters": dict(notes)})
     out.seek(0)
     response = FileResponse(out, content_type=XLSX)

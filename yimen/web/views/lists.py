@@ -50,7 +50,7 @@ def case_export(request):
         with list_time_limit():
             qs = case_list_bounded(user=request.user, filters=form.to_filters(), sort=form.chosen_sort())
             result = ledger_write(qs, out, notes=[*form.described(), (_("导出人"), request.user.get_full_name() or request.user.username)])
-        audit_record(kind=AuditKind.EXPORTED, request=request, summary=_("导出事项台账 %(n)d 行") % {"n": result.rows},
+        audit_record(kind=AuditKind.EXPORTED, request=request, summary=lambda: _("导出事项台账 %(n)d 行") % {"n": result.rows},
                      object_type="cases.case", details={"rows": result.rows, "capped": result.capped,
                                                         "filters": {str(k): str(v) for k, v in form.described()}})
     except InvalidInput as error:

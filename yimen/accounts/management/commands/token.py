@@ -59,7 +59,7 @@ class Command(BaseCommand):
             token, raw = ApiToken.issue(self._user(username), name=name[:60], days=days)
             audit_record(kind=AuditKind.TOKEN_CREATED, obj=token, actor_username=_operator(),
                          details={"user": username, "prefix": token.prefix, "expires_at": token.expires_at.isoformat()},
-                         summary=_("为 %(u)s 签发接口令牌 %(p)s") % {"u": username, "p": token.prefix})
+                         summary=lambda: _("为 %(u)s 签发接口令牌 %(p)s") % {"u": username, "p": token.prefix})
         self.stderr.write(
             _("已为 %(u)s 生成令牌（前缀 %(p)s，有效期至 %(e)s）。请立即保存，它不会再次显示：")
             % {"u": username, "p": token.prefix, "e": _when(token.expires_at)}
@@ -98,5 +98,5 @@ class Command(BaseCommand):
             api_tokens_revoke(tokens=ApiToken.objects.filter(pk=matches[0].pk))
             audit_record(kind=AuditKind.TOKEN_REVOKED, obj=matches[0], actor_username=_operator(),
                          details={"user": matches[0].user.username, "prefix": prefix},
-                         summary=_("吊销 %(u)s 的接口令牌 %(p)s") % {"u": matches[0].user.username, "p": prefix})
+                         summary=lambda: _("吊销 %(u)s 的接口令牌 %(p)s") % {"u": matches[0].user.username, "p": prefix})
         self.stdout.write(_("已吊销令牌 %(p)s（%(u)s）。") % {"p": prefix, "u": matches[0].user.username})
