@@ -19,7 +19,7 @@ DESCRIPTION = _("""一门（综治中心矛盾纠纷多元化解平台）JSON �
 
 - 认证：请求头 `Authorization: Bearer <令牌>`（令牌由管理员执行 `yimen token create 用户名` 生成，只显示一次）；
   浏览器中已登录时也可直接使用（写操作需带 CSRF 令牌）。
-- 错误：一律为 JSON `{"code", "message", "field"}`，message 为中文。400 输入有误（field 指明字段），401 未认证，
+- 错误：一律为 JSON `{"code", "message", "field"}`，message 的语言跟随请求头 Accept-Language（默认中文）。400 输入有误（field 指明字段），401 未认证，
   403 角色无权，404 不存在或不在您的权限范围内（不存在的接口地址也是 JSON 404），409 当前状态不允许该操作，413 附件过大，
   429 过于频繁（`Retry-After` 头给出秒数），500 服务器错误（只带参考编号 `reference`，管理员据此在日志中查找）。
   文字中不能含有不可见的控制字符（NUL 等）；多行的描述、理由等可以换行。
