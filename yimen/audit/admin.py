@@ -1,12 +1,13 @@
 from django.contrib import admin
 
 from yimen.accounts.scopes import may_read_audit
+from yimen.common.admin import ReadOnlyAdminMixin
 
 from .models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only for the audit administrator; no one may add, change or delete (a superuser neither)."""
 
     list_display = ["at", "kind", "actor_username", "address", "summary"]
@@ -21,15 +22,6 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return may_read_audit(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_actions(self, request):
         return {}

@@ -7,6 +7,7 @@ module, like every other door.
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from yimen.common.admin import ReadOnlyAdminMixin
 from yimen.common.errors import DomainError
 
 from . import transitions
@@ -147,15 +148,6 @@ class SupervisionOrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(RevealAudit)
-class RevealAuditAdmin(admin.ModelAdmin):
+class RevealAuditAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "user", "case", "party", "field", "purpose"]
     readonly_fields = [f.name for f in RevealAudit._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

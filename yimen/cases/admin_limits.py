@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from yimen.common.admin import ReadOnlyAdminMixin
+
 from . import deadlines
 from .models import CalendarDay, CalendarYear, Deadline, DeadlineState, TimeLimitPolicy
 
@@ -211,7 +213,7 @@ class CalendarYearAdmin(_CalendarWarningsMixin, admin.ModelAdmin):
 
 
 @admin.register(Deadline)
-class DeadlineAdmin(_CalendarWarningsMixin, admin.ModelAdmin):
+class DeadlineAdmin(_CalendarWarningsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: deadlines move only through the services (open, close, extend, recompute)."""
 
     list_display = (
@@ -221,15 +223,6 @@ class DeadlineAdmin(_CalendarWarningsMixin, admin.ModelAdmin):
     search_fields = ("case__number", "case__title")
     list_select_related = ("case", "assignment__case", "assignment__unit")
     date_hierarchy = "due_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=gettext_lazy("时限"))
     def limit(self, obj):
