@@ -117,3 +117,16 @@ def test_the_demo_loads_only_in_demo_mode(settings):
     with pytest.raises(CommandError, match="YIMEN_DEMO=true"):
         call_command("demo", "load", "--matters", "0", stdout=StringIO())
     assert not User.objects.exists()
+
+
+def test_behind_https_cookies_are_secure_and_hsts_is_sent():
+    code = ("from django.conf import settings as s; "
+            "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS, s.SECURE_SSL_REDIRECT, "
+            "s.SECURE_PROXY_SSL_HEADER)")
+    run = lambda **env: subprocess.run(  # noqa: E731
+        [sys.executable, "-c", f"import django, os; os.environ['DJANGO_SETTINGS_MODULE']='yimen.settings'; django.setup(); {code}"],
+        env=_clean_env(**env), capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    assert run() == "False False 0 False None"
+    assert run(YIMEN_HTTPS="true", YIMEN_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO") == \
+        "True True 31536000 True ('HTTP_X_FORWARDED_PROTO', 'https')"
