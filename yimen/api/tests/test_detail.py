@@ -1,9 +1,8 @@
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from yimen.cases import transitions as t
 from yimen.cases.models import RevealAudit
+from yimen.common.querycount import count_queries
 
 
 def test_the_detail_shows_timeline_assignments_limits_and_masked_parties(api, world):
@@ -40,9 +39,9 @@ def test_outside_ones_area_is_404_exactly_like_a_number_that_does_not_exist(api,
 
 
 def _detail_queries(api, user, number) -> int:
-    with CaptureQueriesContext(connection) as captured:
+    with count_queries() as captured:
         assert api.get(user, f"/cases/{number}").status_code == 200
-    return len(captured)
+    return captured
 
 
 def test_the_detail_costs_the_same_queries_however_long_the_history(api, world):

@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
 from yimen.cases.models import Attachment, Case, CaseEvent, IdempotencyRecord, Party
+from yimen.common.querycount import count_queries
 
 from .conftest import case_body
 
@@ -178,14 +179,11 @@ def test_an_overlong_key_is_400(api, world):
 
 def test_a_warm_server_registers_without_reading_reference_tables(api, world):
     """Place, centre, category and policies come from memory; the due time goes in with the INSERT."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     assert api.post(world.clerk, "/cases", case_body(world)).status_code == 201
-    with CaptureQueriesContext(connection) as captured:
+    with count_queries() as captured:
         response = api.post(world.clerk, "/cases", case_body(world, description="另一批工人反映工资被拖欠三个月。"))
     assert response.status_code == 201
-    statements = [q["sql"] for q in captured.captured_queries]
+    statements = captured.sql
     for table in ("regions_region", "regions_centre", "cases_category", "cases_timelimitpolicy"):
         assert not [s for s in statements if f'FROM "{table}"' in s], table
     assert not [s for s in statements if s.startswith('UPDATE "cases_case"')]

@@ -3,13 +3,12 @@
 from pathlib import Path
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from yimen.cases import transitions as t
 from yimen.cases.intake import PartyInput
 from yimen.cases.models import Case
+from yimen.common.querycount import count_queries
 from yimen.triage import classify, legal
 from yimen.triage.models import SuggestionRecord
 from yimen.triage.statutes import read_statute_file
@@ -59,9 +58,9 @@ def test_registering_over_the_api_adds_at_most_two_queries_for_the_suggestion(ap
     api.post(world.clerk, "/cases", case_body(world))  # warm the token and the engine's caches
 
     def queries(**overrides):
-        with CaptureQueriesContext(connection) as captured:
+        with count_queries() as captured:
             assert api.post(world.clerk, "/cases", case_body(world, **overrides)).status_code == 201
-        return len(captured)
+        return captured
 
     settings.YIMEN_TRIAGE_ON_INTAKE = False
     without = queries(description=NOISE)
@@ -166,9 +165,9 @@ def test_accuracy_refuses_a_date_it_cannot_read(api, world):
 
 def test_accuracy_costs_the_same_queries_however_many_decisions(api, world):
     def queries():
-        with CaptureQueriesContext(connection) as captured:
+        with count_queries() as captured:
             assert api.get(world.dispatcher, "/triage/accuracy").status_code == 200
-        return len(captured)
+        return captured
 
     t.case_triage(actor=world.dispatcher, case=world.register(), accept_suggestion=True)
     queries()  # warm the token
@@ -181,10 +180,10 @@ def test_accuracy_costs_the_same_queries_however_many_decisions(api, world):
 
 def test_suggestions_cost_the_same_queries_however_many_earlier_matters(api, world):
     def queries(case, repeats):
-        with CaptureQueriesContext(connection) as captured:
+        with count_queries() as captured:
             response = api.get(world.dispatcher, f"/cases/{case.number}/suggestions")
         assert response.status_code == 200 and len(response.json()["repeats"]) == repeats
-        return len(captured)
+        return captured
 
     world.register(description=WAGES, parties=[PartyInput(name="甲", phone="13700137001")])
     few = world.register(description=NOISE, parties=[PartyInput(name="甲", phone="13700137001")])

@@ -3,8 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from yimen.cases import transitions as t
@@ -12,6 +10,7 @@ from yimen.cases import worklists as wl
 from yimen.cases.models import Assignment, AssignmentStatus, Status
 from yimen.cases.worklists import InboxTab, Tally
 from yimen.common.errors import PermissionDenied
+from yimen.common.querycount import count_queries
 
 HOUR = timedelta(hours=1)
 
@@ -181,9 +180,9 @@ def test_actions_for_asks_no_query_when_assignments_are_prefetched(world):
     world.dispatched()
     world.in_progress(title="第二宗")
     rows = list(wl.inbox_list(user=world.handler, tab=InboxTab.ALL, now=timezone.now()))
-    with CaptureQueriesContext(connection) as queries:
+    with count_queries() as queries:
         actions = [wl.actions_for(world.handler, a.case) for a in rows]
-    assert len(queries) == 0
+    assert queries == 0
     assert all("return" in a for a in actions)
     # Only the still-pending dispatch offers 签收; the accepted one offers 办结 instead.
     by_title = {a.case.title: acts for a, acts in zip(rows, actions)}
@@ -194,9 +193,9 @@ def test_actions_for_asks_no_query_when_assignments_are_prefetched(world):
 def test_home_work_takes_the_same_number_of_queries_for_2_and_8_matters(world):
     def measure(user):
         user = type(user).objects.get(pk=user.pk)  # fresh: grants read once, inside the measure
-        with CaptureQueriesContext(connection) as queries:
+        with count_queries() as queries:
             wl.home_work(user=user, now=timezone.now())
-        return len(queries)
+        return queries
 
     for _ in range(2):
         world.dispatched()

@@ -3,6 +3,7 @@ none of the remarks staff keep inside (return reasons, handling notes, orders, s
 
 from yimen.cases import transitions as t
 from yimen.cases.models import Assignment, CaseEvent, Status
+from yimen.common.querycount import count_queries
 from yimen.residents.presenting import resident_case_view, resident_status_words
 
 RESULT = "包工头已结清全部工资8万元，工人确认收到。"
@@ -122,10 +123,11 @@ def test_what_a_resident_may_do_follows_the_matters_state(world):
     assert (view.can_supplement, view.can_withdraw, view.can_rate) == (False, False, True)
 
 
-def test_presenting_costs_no_query(world, django_assert_num_queries):
+def test_presenting_costs_no_query(world):
     case = world.in_progress()
     events = list(CaseEvent.objects.filter(case=case))
     assignments = list(Assignment.objects.filter(case=case).select_related("unit"))
     case = type(case).objects.select_related("owning_centre").get(pk=case.pk)
-    with django_assert_num_queries(0):
+    with count_queries() as queries:
         resident_case_view(case, events, assignments)
+    assert queries == 0

@@ -4,8 +4,6 @@ the timeline in Chinese, and a number of queries that does not grow with the mat
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from yimen.cases import transitions as t
@@ -13,6 +11,7 @@ from yimen.cases.intake import AttachmentInput, PartyInput
 from yimen.cases.models import RevealAudit
 from yimen.cases.rules import Action
 from yimen.cases.transitions import allowed_actions
+from yimen.common.querycount import count_queries
 
 FULL_ID = "110101199003074477"
 FULL_PHONE = "13800138000"
@@ -225,10 +224,10 @@ def _count(client, user, case) -> int:
     client.force_login(user)
     url = reverse("web:case_detail", args=[case.number])
     client.get(url)  # warm per-process caches (policies, calendar) and the session
-    with CaptureQueriesContext(connection) as queries:
+    with count_queries() as queries:
         response = client.get(url)
     assert response.status_code == 200
-    return len(queries)
+    return queries
 
 
 @pytest.mark.parametrize("persona", ["supervisor", "handler", "director"])

@@ -6,14 +6,13 @@ import re
 
 import pytest
 import time_machine
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from yimen.cases import deadlines
 from yimen.cases import transitions as t
 from yimen.cases.models import Assignment, CaseEvent, Responsibility
+from yimen.common.querycount import count_queries
 from yimen.regions.models import Unit, UnitKind
 
 # A Monday morning in a year whose holidays are known, so the limits below are exact.
@@ -258,10 +257,10 @@ def test_once_dispatched_the_view_offers_joint_handling_but_not_a_second_dispatc
 def _count(client, user, case) -> int:
     client.force_login(user)
     client.get(_url(case))
-    with CaptureQueriesContext(connection) as queries:
+    with count_queries() as queries:
         response = client.get(_url(case))
     assert response.status_code == 200
-    return len(queries)
+    return queries
 
 
 def test_the_dispatch_view_needs_the_same_number_of_queries_however_many_units(client, world):

@@ -3,10 +3,11 @@
 import io
 from urllib.parse import unquote
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext, override_settings
+from django.test.utils import override_settings
 from django.urls import reverse
 from openpyxl import load_workbook
+
+from yimen.common.querycount import count_queries
 
 URL = "/cases/export.xlsx"
 
@@ -89,10 +90,10 @@ def test_a_signed_out_visitor_cannot_export(client, db):
 
 def _export_queries(client, user):
     client.force_login(user)
-    with CaptureQueriesContext(connection) as captured:
+    with count_queries() as captured:
         response = client.get(URL)
         b"".join(response.streaming_content)
-    return len(captured)
+    return captured
 
 
 def test_the_export_makes_the_same_number_of_queries_for_3_and_12_matters(client, world):

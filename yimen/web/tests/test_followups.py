@@ -1,10 +1,9 @@
 """回访: resolved matters awaiting a follow-up, the form per row, and what an unsatisfied answer did."""
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from yimen.cases import transitions as t
+from yimen.common.querycount import count_queries
 
 QUEUE = "/followups/"
 
@@ -99,9 +98,9 @@ def test_done_names_nothing_outside_the_users_scope(client, world):
 
 def _count(client, user):
     client.force_login(user)
-    with CaptureQueriesContext(connection) as queries:
+    with count_queries() as queries:
         assert client.get(QUEUE).status_code == 200
-    return len(queries)
+    return queries
 
 
 def test_the_queue_takes_the_same_number_of_queries_with_2_and_8_rows(client, world):

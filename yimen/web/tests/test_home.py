@@ -2,11 +2,10 @@
 
 import re
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from yimen.cases import transitions as t
+from yimen.common.querycount import count_queries
 
 
 def _tile(html: str, key: str) -> str:
@@ -76,9 +75,9 @@ def test_a_user_with_nothing_to_do_is_told_so(client, world):
 
 def _count_home_queries(client, user):
     client.force_login(user)
-    with CaptureQueriesContext(connection) as queries:
+    with count_queries() as queries:
         assert client.get(reverse("web:home")).status_code == 200
-    return len(queries)
+    return queries
 
 
 def test_home_takes_the_same_number_of_queries_with_2_and_8_matters(client, world):

@@ -3,12 +3,11 @@
 from datetime import timedelta
 
 import time_machine
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from yimen.cases import transitions as t
 from yimen.cases.models import Assignment
+from yimen.common.querycount import count_queries
 
 INBOX = "/inbox/"
 
@@ -118,9 +117,9 @@ def test_pages_hold_20_rows_and_link_the_next(client, world):
 
 def _count(client, user, **params):
     client.force_login(user)
-    with CaptureQueriesContext(connection) as queries:
+    with count_queries() as queries:
         assert client.get(INBOX, params).status_code == 200
-    return len(queries)
+    return queries
 
 
 def test_the_inbox_takes_the_same_number_of_queries_with_2_and_8_rows(client, world):

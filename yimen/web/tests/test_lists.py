@@ -3,13 +3,12 @@
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from yimen.cases import transitions as t
 from yimen.cases.models import Case
+from yimen.common.querycount import count_queries
 from yimen.web.models import SavedFilter
 
 URL = "/cases/"
@@ -206,10 +205,10 @@ def test_a_signed_out_visitor_is_sent_to_sign_in(client, db):
 
 def _count_queries(client, user, query=""):
     client.force_login(user)
-    with CaptureQueriesContext(connection) as captured:
+    with count_queries() as captured:
         response = client.get(URL + query)
     assert response.status_code == 200
-    return len(captured), len(_numbers(response))
+    return captured, len(_numbers(response))
 
 
 @pytest.mark.parametrize("query", ["", "?sort=risk", "?open=true&category=labour"])
