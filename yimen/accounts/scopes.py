@@ -127,9 +127,9 @@ def holds_role(user, roles) -> bool:
     return sees_everything(user) or any(g.role in roles for g in grants_for(user))
 
 
-def region_codes_for(user, roles) -> list[str]:
-    """Region codes where the user holds one of `roles`, without codes inside another one."""
-    codes = sorted({g.region_code for g in grants_for(user) if g.role in roles}, key=len)
+def region_codes_for(user, roles=None) -> list[str]:
+    """Region codes where the user holds one of `roles` (None: any role), without codes inside another one."""
+    codes = sorted({g.region_code for g in grants_for(user) if g.region_code and (roles is None or g.role in roles)}, key=len)
     kept: list[str] = []
     for code in codes:
         if not any(code.startswith(k) for k in kept):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
-from yimen.accounts.scopes import REGISTER_ROLES, can_register, grants_for, region_codes_for, sees_everything
+from yimen.accounts.scopes import REGISTER_ROLES, can_register, region_codes_for, sees_everything
 from yimen.common.errors import NotFound, PermissionDenied
 from yimen.regions.models import Region
 from yimen.regions.selectors import CascadeLevel, region_cascade

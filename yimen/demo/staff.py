@@ -107,8 +107,9 @@ def build_staff(geo: Geography) -> Staff:
     staff = Staff(users=users)
     for username, _name, role, region, unit, _extra in plans:
         user = users[username]
-        if unit is not None and role in (Role.HANDLER, Role.MEDIATOR):
-            staff.unit[unit.pk] = user
+        if unit is not None:
+            # The unit's handler or mediator is planned before its expert: the first acts for the unit.
+            staff.unit.setdefault(unit.pk, user)
         elif role == Role.GRID_WORKER:
             staff.grid[region.code] = user
         elif role == Role.EXTERNAL:
