@@ -31,8 +31,9 @@ class Role(models.TextChoices):
     AUDIT_ADMIN = "audit_admin", _("审计管理员")
 
 
-# Roles that act for a centre over a region; the others act for a unit.
-REGION_ROLES = frozenset({Role.CLERK, Role.DISPATCHER, Role.GRID_WORKER, Role.SUPERVISOR, Role.DIRECTOR, Role.EXTERNAL})
+# Roles held for a unit (a membership of one names its unit). The one role group kept here, because
+# Membership.clean needs it and models import nothing from accounts.scopes; scopes re-exports it and
+# names every other group. Import it from accounts.scopes.
 UNIT_ROLES = frozenset({Role.HANDLER, Role.MEDIATOR, Role.EXPERT})
 
 

@@ -17,11 +17,36 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q
 
-from .models import Role
+from .models import UNIT_ROLES, Role
 
+# ---- Role groups: every group of roles is named here once; the move table (cases.rules), the
+# worklists, the navigation and the demo ask for them by name. ----
+# Where a role acts: for a centre, where the matter happened, or for a unit. UNIT_ROLES lives in
+# accounts.models (Membership.clean needs it and models import nothing from here) and is re-exported.
 CENTRE_ROLES = frozenset({Role.CLERK, Role.DISPATCHER, Role.SUPERVISOR, Role.DIRECTOR})
 PLACE_ROLES = frozenset({Role.GRID_WORKER, Role.EXTERNAL})
-UNIT_ROLES = frozenset({Role.HANDLER, Role.MEDIATOR, Role.EXPERT})
+# Everyone in a unit works the unit's assignments: an expert (a law firm's lawyer) whose unit was
+# given a matter signs for it and handles it like a handler or a mediator does.
+UNIT_WORK_ROLES = UNIT_ROLES
+# Triage, dispatch, joint handling and referral: the dispatcher, and the director in their stead.
+DISPATCH_ROLES = frozenset({Role.DISPATCHER, Role.DIRECTOR})
+# The window's decisions on a matter before it is dispatched, and archiving: clerk and dispatch roles.
+FRONT_DESK_ROLES = frozenset({Role.CLERK}) | DISPATCH_ROLES
+# Extensions and supervision orders are decided by the centre's leaders.
+LEADER_ROLES = frozenset({Role.SUPERVISOR, Role.DIRECTOR})
+# Who watches the centre's work: the supervisor boards, escalation and reopening.
+BOARD_ROLES = LEADER_ROLES | {Role.DISPATCHER}
+# Who calls back the party after a matter is resolved: centre staff over their region, grid workers on their grid.
+FOLLOW_UP_ROLES = frozenset({Role.CLERK, Role.DISPATCHER, Role.GRID_WORKER, Role.SUPERVISOR, Role.DIRECTOR})
+# Who may register a matter: the window, dispatch, grid workers and external systems (12345).
+REGISTER_ROLES = frozenset({Role.CLERK, Role.DISPATCHER, Role.DIRECTOR, Role.GRID_WORKER, Role.EXTERNAL})
+# Who may look at a party's full ID number and phone (each look audited): those who must reach the party.
+REVEAL_ROLES = FRONT_DESK_ROLES | UNIT_WORK_ROLES | {Role.GRID_WORKER}
+# Who follows their own reports on the home page: the grid worker reports what happens on the grid
+# and keeps an eye on it until it is resolved (and then calls back, FOLLOW_UP_ROLES).
+REPORTER_ROLES = frozenset({Role.GRID_WORKER})
+# The resident, on the residents' pages (never a membership).
+RESIDENT_ROLES = frozenset({Role.RESIDENT})
 
 
 @dataclass(frozen=True)
@@ -97,6 +122,51 @@ def unit_ids_for(user, roles=UNIT_ROLES) -> set[int]:
     return {g.unit_id for g in grants_for(user) if g.role in roles and g.unit_id}
 
 
+def holds_role(user, roles) -> bool:
+    """Whether the user holds one of `roles` anywhere (a superuser holds them all)."""
+    return sees_everything(user) or any(g.role in roles for g in grants_for(user))
+
+
+def region_codes_for(user, roles=None) -> list[str]:
+    """Region codes where the user holds one of `roles` (None: any role), without codes inside another one."""
+    codes = sorted({g.region_code for g in grants_for(user) if g.region_code and (roles is None or g.role in roles)}, key=len)
+    kept: list[str] = []
+    for code in codes:
+        if not any(code.startswith(k) for k in kept):
+            kept.append(code)
+    return kept
+
+
+def region_prefix_q(field_name: str, codes) -> Q:
+    """`field_name` starts with one of `codes` (Q(pk__in=[]) when there are none)."""
+    q = Q(pk__in=[])
+    for code in codes:
+        q |= Q(**{f"{field_name}__startswith": code})
+    return q
+
+
+def owned_in_region_q(user, roles, prefix: str = "") -> Q:
+    """Matters owned by a centre in the user's region for `roles` (where centre roles act)."""
+    if sees_everything(user):
+        return Q()
+    return region_prefix_q(f"{prefix}owning_code", region_codes_for(user, roles))
+
+
+def follow_up_scope_q(user) -> Q:
+    """Where the user may follow up (the FOLLOW_UP move): centre roles over matters their region
+    owns, grid workers over matters that happened on their grid."""
+    if sees_everything(user):
+        return Q()
+    centre = region_codes_for(user, FOLLOW_UP_ROLES & CENTRE_ROLES)
+    place = region_codes_for(user, FOLLOW_UP_ROLES & PLACE_ROLES)
+    return region_prefix_q("owning_code", centre) | region_prefix_q("region_code", place)
+
+
+def exact_centre_codes(user, roles) -> list[str]:
+    """Region codes of the centres the user acts for with `roles` (exactly, not the regions below)."""
+    return sorted({g.region_code for g in grants_for(user) if g.role in roles})
+
+
 def roles_over_case(user, case, assigned_unit_ids: set[int]) -> frozenset[str]:
     """The roles `user` holds over `case`, given the ids of units that have (had) an assignment on it."""
     if isinstance(user, ResidentActor):
@@ -132,11 +202,7 @@ def can_reveal_personal_data(user, case, assigned_unit_ids: set[int]) -> bool:
     """Who may see a party's full ID number and phone (each look is audited)."""
     if sees_everything(user):
         return True
-    allowed = {Role.CLERK, Role.DISPATCHER, Role.DIRECTOR, Role.HANDLER, Role.MEDIATOR, Role.GRID_WORKER}
-    return bool(roles_over_case(user, case, assigned_unit_ids) & allowed)
-
-
-REGISTER_ROLES = frozenset({Role.CLERK, Role.DISPATCHER, Role.DIRECTOR, Role.GRID_WORKER, Role.EXTERNAL})
+    return bool(roles_over_case(user, case, assigned_unit_ids) & REVEAL_ROLES)
 
 
 def can_register(user, region) -> bool:

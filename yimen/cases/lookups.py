@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
-from yimen.accounts.scopes import REGISTER_ROLES, can_register, grants_for, sees_everything
+from yimen.accounts.scopes import REGISTER_ROLES, can_register, region_codes_for, sees_everything
 from yimen.common.errors import NotFound, PermissionDenied
 from yimen.regions.models import Region
 from yimen.regions.selectors import CascadeLevel, region_cascade
@@ -146,8 +146,7 @@ def register_roots_for(user) -> list[Region]:
     a superuser), without any that lies inside another. One query."""
     if sees_everything(user):
         return list(Region.objects.filter(parent__isnull=True).order_by("code"))
-    codes = sorted({g.region_code for g in grants_for(user) if g.role in REGISTER_ROLES})
-    tops = [c for c in codes if not any(c != other and c.startswith(other) for other in codes)]
+    tops = region_codes_for(user, REGISTER_ROLES)
     return list(Region.objects.filter(code__in=tops).order_by("code")) if tops else []
 
 

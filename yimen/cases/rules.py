@@ -10,7 +10,15 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from yimen.accounts.models import Role
+from yimen.accounts.scopes import (
+    BOARD_ROLES,
+    DISPATCH_ROLES,
+    FOLLOW_UP_ROLES,
+    FRONT_DESK_ROLES,
+    LEADER_ROLES,
+    RESIDENT_ROLES,
+    UNIT_WORK_ROLES,
+)
 from yimen.common.errors import Conflict, PermissionDenied
 
 from .models import OPEN_STATUSES, Status
@@ -48,62 +56,60 @@ class Move:
 
 
 S = Status
-R = Role
 _OPEN = frozenset(OPEN_STATUSES)
-_UNIT = frozenset({R.HANDLER, R.MEDIATOR})
-_LEADERS = frozenset({R.SUPERVISOR, R.DIRECTOR})
+# The role column names the groups of yimen.accounts.scopes, never sets of its own.
 
 MOVES: dict[str, Move] = {
-    Action.TRIAGE: Move(frozenset({S.REGISTERED}), S.PENDING_DISPATCH, frozenset({R.DISPATCHER, R.DIRECTOR})),
+    Action.TRIAGE: Move(frozenset({S.REGISTERED}), S.PENDING_DISPATCH, DISPATCH_ROLES),
     Action.DISPATCH: Move(
-        frozenset({S.REGISTERED, S.PENDING_DISPATCH, S.RETURNED}), S.DISPATCHED, frozenset({R.DISPATCHER, R.DIRECTOR})
+        frozenset({S.REGISTERED, S.PENDING_DISPATCH, S.RETURNED}), S.DISPATCHED, DISPATCH_ROLES
     ),
-    Action.ACCEPT: Move(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None, _UNIT),
-    Action.RETURN: Move(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None, _UNIT),
-    Action.RECORD_PROGRESS: Move(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None, _UNIT),
-    Action.RESOLVE: Move(frozenset({S.IN_PROGRESS}), S.RESOLVED, _UNIT),
+    Action.ACCEPT: Move(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None, UNIT_WORK_ROLES),
+    Action.RETURN: Move(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None, UNIT_WORK_ROLES),
+    Action.RECORD_PROGRESS: Move(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None, UNIT_WORK_ROLES),
+    Action.RESOLVE: Move(frozenset({S.IN_PROGRESS}), S.RESOLVED, UNIT_WORK_ROLES),
     Action.RESOLVE_ON_SPOT: Move(
-        frozenset({S.REGISTERED, S.PENDING_DISPATCH}), S.RESOLVED, frozenset({R.CLERK, R.DISPATCHER, R.DIRECTOR})
+        frozenset({S.REGISTERED, S.PENDING_DISPATCH}), S.RESOLVED, FRONT_DESK_ROLES
     ),
     # A resident's own rating on the residents' pages is the follow-up too (回访验单 by the person served).
     Action.FOLLOW_UP: Move(
-        frozenset({S.RESOLVED}), None, frozenset({R.CLERK, R.DISPATCHER, R.GRID_WORKER, R.SUPERVISOR, R.DIRECTOR, R.RESIDENT})
+        frozenset({S.RESOLVED}), None, FOLLOW_UP_ROLES | RESIDENT_ROLES
     ),
     Action.ARCHIVE: Move(
         frozenset({S.FOLLOWED_UP, S.NOT_ACCEPTED, S.WITHDRAWN, S.REFERRED_OUT}),
         S.ARCHIVED,
-        frozenset({R.CLERK, R.DISPATCHER, R.DIRECTOR}),
+        FRONT_DESK_ROLES,
     ),
-    Action.ESCALATE: Move(_OPEN, S.PENDING_DISPATCH, frozenset({R.DISPATCHER, R.SUPERVISOR, R.DIRECTOR})),
-    Action.REQUEST_EXTENSION: Move(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None, _UNIT),
-    Action.APPROVE_EXTENSION: Move(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None, _LEADERS),
-    Action.REFUSE_EXTENSION: Move(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None, _LEADERS),
-    Action.SUPERVISE: Move(_OPEN, None, _LEADERS),
-    Action.ANSWER_SUPERVISION: Move(_OPEN, None, _UNIT),
+    Action.ESCALATE: Move(_OPEN, S.PENDING_DISPATCH, BOARD_ROLES),
+    Action.REQUEST_EXTENSION: Move(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None, UNIT_WORK_ROLES),
+    Action.APPROVE_EXTENSION: Move(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None, LEADER_ROLES),
+    Action.REFUSE_EXTENSION: Move(frozenset({S.DISPATCHED, S.IN_PROGRESS}), None, LEADER_ROLES),
+    Action.SUPERVISE: Move(_OPEN, None, LEADER_ROLES),
+    Action.ANSWER_SUPERVISION: Move(_OPEN, None, UNIT_WORK_ROLES),
     Action.CONVENE_JOINT: Move(
         frozenset({S.REGISTERED, S.PENDING_DISPATCH, S.RETURNED, S.DISPATCHED, S.IN_PROGRESS}),
         None,
-        frozenset({R.DISPATCHER, R.DIRECTOR}),
+        DISPATCH_ROLES,
     ),
     Action.REFER_OUT: Move(
         frozenset({S.REGISTERED, S.PENDING_DISPATCH, S.RETURNED, S.IN_PROGRESS}),
         S.REFERRED_OUT,
-        frozenset({R.DISPATCHER, R.DIRECTOR}),
+        DISPATCH_ROLES,
     ),
     Action.NOT_ACCEPT: Move(
-        frozenset({S.REGISTERED, S.PENDING_DISPATCH}), S.NOT_ACCEPTED, frozenset({R.CLERK, R.DISPATCHER, R.DIRECTOR})
+        frozenset({S.REGISTERED, S.PENDING_DISPATCH}), S.NOT_ACCEPTED, FRONT_DESK_ROLES
     ),
     # 撤回 at the party's request: at the window (clerk) or by the resident on the residents' pages.
-    Action.WITHDRAW: Move(_OPEN, S.WITHDRAWN, frozenset({R.CLERK, R.DISPATCHER, R.DIRECTOR, R.RESIDENT})),
+    Action.WITHDRAW: Move(_OPEN, S.WITHDRAWN, FRONT_DESK_ROLES | RESIDENT_ROLES),
     Action.REOPEN: Move(
-        frozenset({S.RESOLVED, S.FOLLOWED_UP, S.ARCHIVED}), S.PENDING_DISPATCH, frozenset({R.DISPATCHER, R.SUPERVISOR, R.DIRECTOR})
+        frozenset({S.RESOLVED, S.FOLLOWED_UP, S.ARCHIVED}), S.PENDING_DISPATCH, BOARD_ROLES
     ),
     # Staff record what they learn with record_progress; adding information is the resident's move.
-    Action.SUPPLEMENT: Move(_OPEN, None, frozenset({R.RESIDENT})),
+    Action.SUPPLEMENT: Move(_OPEN, None, RESIDENT_ROLES),
 }
 
 # Moves only a resident makes, on the residents' pages: staff doors (API, workbench) do not offer them.
-RESIDENT_ONLY_ACTIONS = frozenset(a for a, move in MOVES.items() if move.roles == {R.RESIDENT})
+RESIDENT_ONLY_ACTIONS = frozenset(a for a, move in MOVES.items() if move.roles == RESIDENT_ROLES)
 
 # The system (deadline sweep, importers) may make these moves without a human role.
 SYSTEM_ACTIONS = frozenset({Action.ESCALATE, Action.SUPERVISE, Action.REOPEN})

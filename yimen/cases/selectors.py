@@ -307,16 +307,13 @@ FILTER_REGION_LEVELS = ("city", "county", "township")
 
 def case_filter_regions(user) -> QuerySet:
     """Regions a user may pick to narrow a list by place: those in their grants' regions."""
-    from yimen.accounts.scopes import grants_for, sees_everything
+    from yimen.accounts.scopes import region_codes_for, region_prefix_q, sees_everything
     from yimen.regions.models import Region
 
     regions = Region.objects.filter(level__in=FILTER_REGION_LEVELS).order_by("code")
     if sees_everything(user):
         return regions
-    q = Q(pk__in=[])
-    for code in {g.region_code for g in grants_for(user) if g.region_code}:
-        q |= Q(code__startswith=code)
-    return regions.filter(q)
+    return regions.filter(region_prefix_q("code", region_codes_for(user)))
 
 
 def assignment_inbox(*, user, statuses=("pending", "accepted")) -> QuerySet:

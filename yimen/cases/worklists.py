@@ -14,12 +14,20 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, 
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from yimen.accounts.models import Role
 from yimen.accounts.scopes import (
-    CENTRE_ROLES,
-    PLACE_ROLES,
+    BOARD_ROLES,
+    DISPATCH_ROLES,
+    FOLLOW_UP_ROLES,
+    LEADER_ROLES,
     REGISTER_ROLES,
-    grants_for,
+    REPORTER_ROLES,
+    UNIT_WORK_ROLES,
+    exact_centre_codes,
+    follow_up_scope_q,
+    holds_role,
+    owned_in_region_q,
+    region_codes_for,
+    region_prefix_q,
     sees_everything,
     unit_ids_for,
     visible_cases_q,
@@ -49,12 +57,7 @@ COUNT_CAP = 100
 # "Due soon" on every worklist and board, the same window as the due badge's amber.
 DUE_SOON = timedelta(hours=24)
 
-# Who works which list (the navigation in yimen/web/nav.py shows the same sets).
-UNIT_WORK_ROLES = frozenset({Role.HANDLER, Role.MEDIATOR})
-DISPATCH_ROLES = frozenset({Role.DISPATCHER, Role.DIRECTOR})
-LEADER_ROLES = frozenset({Role.SUPERVISOR, Role.DIRECTOR})
-BOARD_ROLES = frozenset({Role.SUPERVISOR, Role.DIRECTOR, Role.DISPATCHER})
-FOLLOW_UP_ROLES = frozenset({Role.CLERK, Role.DISPATCHER, Role.GRID_WORKER, Role.SUPERVISOR, Role.DIRECTOR})
+# Who works which list: the role groups of yimen.accounts.scopes (the navigation shows the same).
 QUEUE_STATUSES = (Status.REGISTERED, Status.PENDING_DISPATCH, Status.RETURNED)
 LIVE = tuple(LIVE_ASSIGNMENT_STATUSES)
 
@@ -80,38 +83,6 @@ class Tally:
 def capped_count(qs: QuerySet, cap: int = COUNT_CAP) -> Tally:
     """SELECT COUNT(*) FROM (SELECT … LIMIT cap): stops reading after `cap` rows."""
     return Tally(qs.order_by().values("pk")[:cap].count(), cap)
-
-
-# ---------------------------------------------------------------------------------------------
-# Scope helpers: region codes of the user's grants, and filters built from them.
-
-
-def _codes(user, roles) -> list[str]:
-    """Region codes where the user holds one of `roles`, without codes inside another one."""
-    codes = sorted({g.region_code for g in grants_for(user) if g.role in roles}, key=len)
-    kept: list[str] = []
-    for code in codes:
-        if not any(code.startswith(k) for k in kept):
-            kept.append(code)
-    return kept
-
-
-def _prefix_q(field_name: str, codes) -> Q:
-    q = Q(pk__in=[])
-    for code in codes:
-        q |= Q(**{f"{field_name}__startswith": code})
-    return q
-
-
-def owned_in_region_q(user, roles, prefix: str = "") -> Q:
-    """Matters owned by a centre in the user's region for `roles` (where centre roles act)."""
-    if sees_everything(user):
-        return Q()
-    return _prefix_q(f"{prefix}owning_code", _codes(user, roles))
-
-
-def _holds(user, roles) -> bool:
-    return sees_everything(user) or any(g.role in roles for g in grants_for(user))
 
 
 def _assignments_prefetch(lookup: str = "case__assignments") -> Prefetch:
@@ -239,7 +210,7 @@ def centre_queue(*, user, statuses=QUEUE_STATUSES) -> QuerySet:
     region below it: a county dispatcher's queue is the county centre's. Index: case_owner_status
     (owning_code, status, …), then a top-N sort of the queue. Ordering by received_at instead made
     PostgreSQL walk case_recv through the centre's whole history (0.6 s on a million matters)."""
-    codes = sorted({g.region_code for g in grants_for(user) if g.role in DISPATCH_ROLES})
+    codes = exact_centre_codes(user, DISPATCH_ROLES)
     if sees_everything(user):
         scope = Q()
     else:
@@ -299,16 +270,6 @@ def labelled_extensions(extensions) -> list[Extension]:
     return items
 
 
-def follow_up_scope_q(user) -> Q:
-    """Where the user may follow up (the FOLLOW_UP move): centre roles over matters their region
-    owns, grid workers over matters that happened on their grid."""
-    if sees_everything(user):
-        return Q()
-    centre = _codes(user, FOLLOW_UP_ROLES & CENTRE_ROLES)
-    place = _codes(user, FOLLOW_UP_ROLES & PLACE_ROLES)
-    return _prefix_q("owning_code", centre) | _prefix_q("region_code", place)
-
-
 def follow_up_queue(*, user) -> QuerySet:
     """Resolved matters awaiting a follow-up in the user's scope, the soonest follow-up limit first
     (then the longest resolved). Annotated `follow_up_due` / `follow_up_provisional` from the open
@@ -334,8 +295,19 @@ def follow_up_result(*, user, number: str) -> Case | None:
     ).first()
 
 
+def open_reports(*, user) -> QuerySet:
+    """Open matters the user registered themselves (a grid worker's reports), the oldest first.
+    Index: case_region_… by the visible scope (one grid), then registered_by on those few rows."""
+    return (
+        Case.objects.filter(visible_cases_q(user), registered_by=user, status__in=OPEN_STATUSES)
+        .select_related("category")
+        .defer("triage")
+        .order_by("received_at", "id")
+    )
+
+
 def may_follow_up(user) -> bool:
-    return _holds(user, FOLLOW_UP_ROLES)
+    return holds_role(user, FOLLOW_UP_ROLES)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -365,10 +337,14 @@ class HomeWork:
     queue: list = field(default_factory=list)
     extensions: list = field(default_factory=list)
     follow_ups: list = field(default_factory=list)
+    reports: Tally | None = None  # the user's own open reports (grid workers)
+    report_list: list = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return self.unit is None and all(count is None for count in vars(self.centre).values())
+        return (
+            self.unit is None and self.reports is None and all(count is None for count in vars(self.centre).values())
+        )
 
 
 SHORT = 6
@@ -376,29 +352,33 @@ SHORT = 6
 
 def home_work(*, user, now: datetime) -> HomeWork:
     """The home worklist. A constant number of queries per role held (never per row)."""
-    work = HomeWork(may_register=_holds(user, REGISTER_ROLES))
+    work = HomeWork(may_register=holds_role(user, REGISTER_ROLES))
     if unit_ids_for(user, UNIT_WORK_ROLES):
         work.unit = unit_counts(user=user, now=now)
         work.unit_soonest = list(inbox_list(user=user, tab=InboxTab.ALL, now=now)[:SHORT])
         work.unit_orders = list(orders_to_answer(user=user)[:SHORT]) if work.unit.supervision else []
     c = work.centre
-    if _holds(user, DISPATCH_ROLES):
+    if holds_role(user, DISPATCH_ROLES):
         queue = centre_queue(user=user)
         c.queue = capped_count(queue.prefetch_related(None))
         c.returned = capped_count(queue.prefetch_related(None).filter(status=Status.RETURNED))
         work.queue = with_actions(user, queue[:10], case_of=lambda case: case) if c.queue else []
-    if _holds(user, BOARD_ROLES):
+    if holds_role(user, BOARD_ROLES):
         c.in_progress = capped_count(centre_in_progress(user=user))
         c.due_soon = capped_count(centre_due_soon(user=user, now=now))
         c.overdue = capped_count(centre_overdue(user=user))
-    if _holds(user, LEADER_ROLES):
+    if holds_role(user, LEADER_ROLES):
         extensions = pending_extensions(user=user)
         c.extensions = capped_count(extensions)
         work.extensions = labelled_extensions(extensions.prefetch_related(None)[:SHORT]) if c.extensions else []
-    if _holds(user, FOLLOW_UP_ROLES):
+    if holds_role(user, FOLLOW_UP_ROLES):
         queue = follow_up_queue(user=user)
         c.follow_ups = capped_count(queue)
         work.follow_ups = list(queue.prefetch_related(None)[:SHORT]) if c.follow_ups else []
+    if holds_role(user, REPORTER_ROLES):
+        reports = open_reports(user=user)
+        work.reports = capped_count(reports)
+        work.report_list = list(reports[:SHORT]) if work.reports else []
     return work
 
 
@@ -410,7 +390,7 @@ def board_codes(user) -> list[str]:
     """Region codes of the user's board roles; PermissionDenied when they hold none."""
     if sees_everything(user):
         return [""]
-    codes = _codes(user, BOARD_ROLES)
+    codes = region_codes_for(user, BOARD_ROLES)
     if not codes:
         raise PermissionDenied(_("只有督办员、中心领导和研判派单员可以查看督办看板。"))
     return codes
@@ -434,7 +414,7 @@ def _board_assignments(user, units, now) -> QuerySet:
     qs = Assignment.objects.filter(unit_id__in=[u.pk for u in units], status__in=LIVE, due_at__lt=now + DUE_SOON)
     if sees_everything(user):
         return qs
-    return qs.filter(_prefix_q("case_region_code", board_codes(user)))
+    return qs.filter(region_prefix_q("case_region_code", board_codes(user)))
 
 
 @dataclass

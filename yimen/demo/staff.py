@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.hashers import make_password
 
 from yimen.accounts.models import Membership, Role, User
+from yimen.accounts.scopes import CENTRE_ROLES
 from yimen.regions.models import Level, Unit, UnitKind
 
 from .geography import Geography
@@ -34,7 +35,6 @@ ADMINISTRATORS = (
     ("secadmin", "安全管理员（演示）", Role.SECURITY_ADMIN),
     ("auditor", "审计管理员（演示）", Role.AUDIT_ADMIN),
 )
-CENTRE_ROLES = (Role.CLERK, Role.DISPATCHER, Role.SUPERVISOR, Role.DIRECTOR)
 MEDIATION_KINDS = {UnitKind.MEDIATION_COMMITTEE}
 
 
@@ -75,7 +75,7 @@ def build_staff(geo: Geography) -> Staff:
     for code, region in sorted(geo.regions.items()):
         key = geo.keys[code]
         if region.level in (Level.CITY, Level.COUNTY, Level.TOWNSHIP):
-            for role in CENTRE_ROLES:
+            for role in [r for r in Role if r in CENTRE_ROLES]:  # in the order of Role
                 plan(f"{role}_{key}", role, region)
         elif region.level == Level.VILLAGE:
             plan(f"dispatcher_{key}", Role.DISPATCHER, region)  # the village's 综治专干
@@ -107,8 +107,9 @@ def build_staff(geo: Geography) -> Staff:
     staff = Staff(users=users)
     for username, _name, role, region, unit, _extra in plans:
         user = users[username]
-        if unit is not None and role in (Role.HANDLER, Role.MEDIATOR):
-            staff.unit[unit.pk] = user
+        if unit is not None:
+            # The unit's handler or mediator is planned before its expert: the first acts for the unit.
+            staff.unit.setdefault(unit.pk, user)
         elif role == Role.GRID_WORKER:
             staff.grid[region.code] = user
         elif role == Role.EXTERNAL:

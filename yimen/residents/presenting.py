@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from yimen.accounts.models import Role
+from yimen.accounts.scopes import RESIDENT_ROLES
 from yimen.cases.deadlines import due_label
 from yimen.cases.models import (
     LIVE_ASSIGNMENT_STATUSES,
@@ -27,7 +27,6 @@ from yimen.cases.presenting import RESIDENT_RATING_METHOD
 from yimen.cases.rules import Action, is_allowed
 from yimen.common.words import join_list
 
-_RESIDENT = frozenset({Role.RESIDENT})
 
 _STATUS_WORDS = {
     Status.REGISTERED: _l("已收到，正在安排办理单位"),
@@ -169,8 +168,8 @@ def resident_case_view(case, events, assignments) -> ResidentCaseView:
         result=case.result if case.status in (Status.RESOLVED, Status.FOLLOWED_UP, Status.ARCHIVED, Status.NOT_ACCEPTED) else "",
         satisfaction=_label(Satisfaction, case.satisfaction) if case.satisfaction else "",
         steps=steps,
-        can_supplement=is_allowed(Action.SUPPLEMENT, case.status, _RESIDENT),
-        can_withdraw=is_allowed(Action.WITHDRAW, case.status, _RESIDENT),
-        can_rate=is_allowed(Action.FOLLOW_UP, case.status, _RESIDENT),
+        can_supplement=is_allowed(Action.SUPPLEMENT, case.status, RESIDENT_ROLES),
+        can_withdraw=is_allowed(Action.WITHDRAW, case.status, RESIDENT_ROLES),
+        can_rate=is_allowed(Action.FOLLOW_UP, case.status, RESIDENT_ROLES),
         due_provisional=bool(due) and case.due_provisional,
     )

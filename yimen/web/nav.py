@@ -12,12 +12,16 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from yimen.accounts.models import Role
-from yimen.accounts.scopes import REGISTER_ROLES, grants_for, may_read_audit, sees_everything
-
-CENTRE_WORK_ROLES = frozenset({Role.CLERK, Role.DISPATCHER, Role.SUPERVISOR, Role.DIRECTOR})
-UNIT_WORK_ROLES = frozenset({Role.HANDLER, Role.MEDIATOR})
-SUPERVISE_ROLES = frozenset({Role.SUPERVISOR, Role.DIRECTOR, Role.DISPATCHER})
-FOLLOW_UP_ROLES = frozenset({Role.CLERK, Role.DISPATCHER, Role.GRID_WORKER, Role.SUPERVISOR, Role.DIRECTOR})
+from yimen.accounts.scopes import (
+    BOARD_ROLES,
+    CENTRE_ROLES,
+    FOLLOW_UP_ROLES,
+    REGISTER_ROLES,
+    UNIT_WORK_ROLES,
+    grants_for,
+    may_read_audit,
+    sees_everything,
+)
 
 
 @dataclass(frozen=True)
@@ -38,9 +42,9 @@ SECTIONS = (
     Section("window", _("受理窗口"), "web:window", REGISTER_ROLES),
     Section("cases", _("事项台账"), "web:case_list", None),
     Section("inbox", _("部门待办"), "web:inbox", UNIT_WORK_ROLES),
-    Section("supervise", _("督办看板"), "web:supervise", SUPERVISE_ROLES),
+    Section("supervise", _("督办看板"), "web:supervise", BOARD_ROLES),
     Section("followups", _("回访"), "web:followups", FOLLOW_UP_ROLES),
-    Section("posters", _("解纷码海报"), "web:resident_posters", CENTRE_WORK_ROLES),
+    Section("posters", _("解纷码海报"), "web:resident_posters", CENTRE_ROLES),
     # Only the audit administrator, not a superuser by itself (三员分立).
     Section("audit", _("安全审计"), "web:audit", None, allowed=may_read_audit),
 )

@@ -31,15 +31,15 @@ CENTRE = {"dispatcher", "director", "county_dispatcher"}
 EXPECTED_OK = {
     Action.TRIAGE: CENTRE,
     Action.DISPATCH: CENTRE,
-    Action.ACCEPT: {"handler", "justice_handler"},
-    Action.RETURN: {"handler", "justice_handler"},
+    Action.ACCEPT: {"handler", "justice_handler", "expert"},
+    Action.RETURN: {"handler", "justice_handler", "expert"},
     Action.RECORD_PROGRESS: {"handler"},
     Action.RESOLVE: {"handler"},
     Action.RESOLVE_ON_SPOT: CENTRE | {"clerk"},
     Action.FOLLOW_UP: CENTRE | {"clerk", "supervisor", "grid_worker", "resident"},
     Action.ARCHIVE: CENTRE | {"clerk"},
     Action.ESCALATE: CENTRE | {"supervisor"},
-    Action.REQUEST_EXTENSION: {"handler", "justice_handler"},
+    Action.REQUEST_EXTENSION: {"handler", "justice_handler", "expert"},
     Action.APPROVE_EXTENSION: {"supervisor", "director"},
     Action.REFUSE_EXTENSION: {"supervisor", "director"},
     Action.SUPERVISE: {"supervisor", "director"},
@@ -55,9 +55,12 @@ EXPECTED_OK = {
 EXPECTED_CONFLICT = {
     (Action.RECORD_PROGRESS, "justice_handler"),  # its assignment is not accepted yet
     (Action.ANSWER_SUPERVISION, "justice_handler"),  # the order went to the lead unit
+    # The expert of the 司法所 works its assignments as its handler does.
+    (Action.RECORD_PROGRESS, "expert"),
+    (Action.ANSWER_SUPERVISION, "expert"),
 }
 # Inside scope with a unit role, but not the lead: refused as a role matter.
-EXPECTED_FORBIDDEN_EXTRA = {(Action.RESOLVE, "justice_handler")}
+EXPECTED_FORBIDDEN_EXTRA = {(Action.RESOLVE, "justice_handler"), (Action.RESOLVE, "expert")}
 
 
 def _prepare(world, action):

@@ -53,10 +53,16 @@ def test_units_cannot_dispatch_escalate_or_close_matters_and_centres_cannot_acce
         assert MOVES[action].roles <= unit_roles, action
 
 
-def test_nobody_but_leaders_approves_extensions_and_experts_make_no_moves():
+def test_nobody_but_leaders_approves_extensions_and_external_systems_make_no_moves():
     assert MOVES[Action.APPROVE_EXTENSION].roles == {Role.SUPERVISOR, Role.DIRECTOR}
-    assert not any(Role.EXPERT in m.roles for m in MOVES.values())
     assert not any(Role.EXTERNAL in m.roles for m in MOVES.values())
+
+
+def test_every_unit_role_works_its_units_assignments_and_experts_too():
+    # A law firm's lawyer (expert) whose unit is given a matter signs for it and handles it.
+    for action in [Action.ACCEPT, Action.RETURN, Action.RECORD_PROGRESS, Action.RESOLVE, Action.REQUEST_EXTENSION,
+                   Action.ANSWER_SUPERVISION]:
+        assert MOVES[action].roles == {Role.HANDLER, Role.MEDIATOR, Role.EXPERT}, action
 
 
 @pytest.mark.parametrize("action", Action.values)

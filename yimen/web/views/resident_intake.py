@@ -7,13 +7,11 @@ error, a reload or a server restart half-way loses nothing. The rules are the se
 (yimen.residents.services.resident_register): this module only parses, calls and renders.
 """
 
-import functools
 import io
 
 import segno
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -23,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from yimen.accounts.scopes import grants_for, sees_everything
+from yimen.accounts.scopes import region_codes_for, region_prefix_q, sees_everything
 from yimen.cases.models import Case
 from yimen.common.errors import DomainError
 from yimen.regions.models import Centre
@@ -253,10 +251,7 @@ def _poster_centres(user):
     centres = Centre.objects.select_related("region").order_by("region__code")
     if sees_everything(user):
         return centres
-    codes = sorted({g.region_code for g in grants_for(user)})
-    if not codes:
-        return centres.none()
-    return centres.filter(functools.reduce(lambda q, code: q | Q(region__code__startswith=code), codes, Q()))
+    return centres.filter(region_prefix_q("region__code", region_codes_for(user)))
 
 
 @login_required
