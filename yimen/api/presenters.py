@@ -13,10 +13,10 @@ from yimen.cases.models import (
     Channel,
     LimitUnit,
     Outcome,
-    Risk,
     Status,
     Urgency,
 )
+from yimen.cases.presenting import risk_suggestion_text, risk_text
 from yimen.cases.rules import Action
 from yimen.cases.transitions import allowed_actions
 from yimen.cases.triage_link import triage_summary
@@ -57,8 +57,11 @@ def case_item(case, now) -> dict:
         "status": case.status,
         "status_label": _label(Status, case.status),
         "category": {"code": case.category.code, "name": case.category.name} if case.category_id else None,
-        "risk": case.risk,
-        "risk_label": _label(Risk, case.risk),
+        # Ungraded: risk null (待研判), the engine's proposal apart and marked as such.
+        "risk": case.risk or None,
+        "risk_label": risk_text(case.risk),
+        "suggested_risk": case.suggested_risk or None,
+        "suggested_risk_label": risk_suggestion_text(case.suggested_risk),
         "urgency": case.urgency,
         "urgency_label": _label(Urgency, case.urgency),
         "channel": case.channel,

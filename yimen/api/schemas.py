@@ -255,8 +255,10 @@ class CaseListItem(Schema):
     status: str
     status_label: str
     category: CategoryOut | None
-    risk: str
+    risk: str | None = Field(description="风险等级；未研判时为 null（待研判）")
     risk_label: str
+    suggested_risk: str | None = Field(description="系统研判建议的风险等级（仅供参考，未经人工确认）")
+    suggested_risk_label: str
     urgency: str
     urgency_label: str
     channel: str

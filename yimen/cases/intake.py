@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yimen.common.errors import InvalidInput, PermissionDenied, TooLarge
+from yimen.common.words import in_default_language
 from yimen.regions.models import Centre, Region
 
 from . import deadlines
@@ -195,7 +196,7 @@ def case_register(*, actor, data: CaseInput) -> Case:
         category=data.category,
         domain_class=data.category.domain_class if data.category else "",
         urgency=data.urgency or Urgency.ANNOYING,
-        risk=data.risk or Risk.BLUE,
+        risk=data.risk,  # empty unless the registrar grades it: 待研判 until triage, never blue by default
         amount=data.amount,
         headcount=data.headcount or sum(p.headcount for p in data.parties if p.role == PartyRole.APPLICANT) or 1,
         status=Status.REGISTERED,
@@ -235,6 +236,34 @@ def _insert(case, data, actor, centre, received_at, now, suggested, handle, stor
             case=case, kind=EventKind.REGISTERED, actor=case.registered_by, actor_label=str(actor) if actor else "系统",
             to_status=Status.REGISTERED, payload={"channel": data.channel, "centre": centre.name, **suggested}, created_at=now,
         )
+        if case.suggested_risk == Risk.RED:
+            _notify_leaders_of_red(case, centre, now)
+
+
+def _notify_leaders_of_red(case: Case, centre: Centre, now) -> None:
+    """A red proposal reaches the centre's leaders at once, not when a dispatcher gets to it.
+
+    One message per leader of the registering centre, in the registration's transaction (outbox):
+    the matter and its notices are written together or not at all.
+    """
+    from yimen.accounts.models import Membership
+    from yimen.notifications.outbox import outbox_enqueue_many, outbox_message
+
+    from .worklists import LEADER_ROLES
+
+    leader_ids = (
+        Membership.objects.filter(role__in=LEADER_ROLES, region_id=centre.region_id, user__is_active=True)
+        .values_list("user_id", flat=True).distinct()
+    )
+    with in_default_language():  # composed in the site's language, not the registrar's
+        subject = _("[%(number)s] 系统建议红色风险，请关注研判") % {"number": case.number}
+    outbox_enqueue_many([
+        outbox_message(
+            kind="red_risk_suggested", subject=subject, body=case.title, case_id=case.pk, recipient_user_id=user_id,
+            payload={"case": case.number, "suggested_risk": case.suggested_risk}, now=now,
+        )
+        for user_id in leader_ids
+    ])
 
 
 def attachment_add(*, case: Case, actor, attachment: AttachmentInput) -> Attachment:

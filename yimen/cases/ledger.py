@@ -32,13 +32,13 @@ from .models import (
     Outcome,
     Party,
     PartyRole,
-    Risk,
     Satisfaction,
     Status,
     Urgency,
     mask_id_number,
     mask_phone,
 )
+from .presenting import risk_text
 
 DEFAULT_EXPORT_MAX_ROWS = 50_000
 CHUNK_SIZE = 500
@@ -143,7 +143,7 @@ def columns() -> list[Column]:
         Column(_("事项类别"), 14, _category),
         Column(_("矛盾纠纷简要情况"), 50, lambda c, ctx: f"{c.title}：{c.description}".strip("："), wrap=True),
         Column(_("诉求"), 30, lambda c, ctx: c.request, wrap=True),
-        Column(_("风险等级"), 9, lambda c, ctx: _label(Risk, c.risk)),
+        Column(_("风险等级"), 9, lambda c, ctx: risk_text(c.risk, c.suggested_risk), wrap=True),
         Column(_("紧急程度"), 14, lambda c, ctx: _label(Urgency, c.urgency)),
         Column(_("牵头单位"), 24, _lead),
         Column(_("协办单位"), 28, lambda c, ctx: join_list(_units(c, AssignmentPart.ASSIST))),

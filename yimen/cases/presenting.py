@@ -60,6 +60,33 @@ def _label(choices, value) -> str:
         return str(value)
 
 
+# ---------------------------------------------------------------------------------------------
+# A matter's risk colour: graded, or 待研判 with the engine's proposal marked as provisional
+
+UNGRADED = _l("待研判")
+
+
+def risk_suggestion_text(suggested_risk: str) -> str:
+    """The provisional badge of an ungraded matter ("系统建议：红色"); "" without a proposal."""
+    return _("系统建议：%(risk)s") % {"risk": _label(Risk, suggested_risk)} if suggested_risk else ""
+
+
+def urgency_suggestion_text(case) -> str:
+    """Before triage, the engine's urgency when it differs from the registered one ("系统建议：急难事·马上办")."""
+    proposed = case.suggested_urgency
+    if case.status != Status.REGISTERED or not proposed or proposed == case.urgency:
+        return ""
+    return _("系统建议：%(urgency)s") % {"urgency": _label(Urgency, proposed)}
+
+
+def risk_text(risk: str, suggested_risk: str = "") -> str:
+    """One line for a risk cell (ledger, plain text): the colour, or 待研判 and the proposal beside it."""
+    if risk:
+        return _label(Risk, risk)
+    suggestion = risk_suggestion_text(suggested_risk)
+    return f"{UNGRADED}（{suggestion}）" if suggestion else str(UNGRADED)
+
+
 def _yes(value) -> str:
     return _("是") if value else _("否")
 

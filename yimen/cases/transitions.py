@@ -211,6 +211,10 @@ def _apply_grading(ctx, category, urgency, risk, domain_class, risk_reason) -> b
         case.risk = _choice(risk, Risk, "risk", _("风险等级"))
         if risk == Risk.RED and not (risk_reason or case.risk_reason).strip():
             raise InvalidInput(_("定为红色风险须说明研判理由。"), field="risk_reason")
+    elif not case.risk:
+        # Triage grades the matter: a colour the dispatcher leaves blank is blue from here on (until
+        # triage an empty risk means 待研判, see Case.risk).
+        case.risk = Risk.BLUE
     if domain_class:
         case.domain_class = _choice(domain_class, DomainClass, "domain_class", _("领域"))
     if risk_reason:

@@ -282,7 +282,8 @@ def case_triage_on_intake(*, case: Case, parties) -> dict:
        retrieval (its index takes seconds to load; the suggestions endpoint does that).
     2. Store the proposal, the engine's SimHash and the MinHash bands later matters are looked up by.
     3. Link the matter to the chain of the earliest earlier matter found (repeat or duplicate).
-    The registrar's category, urgency and risk are left alone: a suggestion is not a decision.
+    The registrar's category, urgency and risk are left alone: a suggestion is not a decision (its
+    risk colour and urgency are copied to suggested_risk / suggested_urgency, shown as provisional).
     """
     if not getattr(settings, "YIMEN_TRIAGE_ON_INTAKE", True):
         return {}
@@ -303,6 +304,8 @@ def case_triage_on_intake(*, case: Case, parties) -> dict:
     for link in stored["repeats"]:
         link["region_code"] = history.seen[link["ref"]].region_code
     case.triage = stored
+    case.suggested_risk = s.risk.value
+    case.suggested_urgency = case_urgency(stored["urgency"]["code"])
     case.text_simhash = to_signed64(simhash(s.normalized))
     for name, value in zip(_BAND_FIELDS, history.bands(s.normalized)):
         setattr(case, name, value)

@@ -10,7 +10,7 @@ assignments are exact: they read a few thousand entries of the `assignment_inbox
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -46,10 +46,12 @@ from .models import (
     Extension,
     ExtensionStatus,
     LimitUnit,
+    Risk,
     Status,
     Step,
     SupervisionOrder,
     SupervisionStatus,
+    Urgency,
 )
 from .selectors import assignment_inbox
 
@@ -206,8 +208,8 @@ def orders_to_answer(*, user) -> QuerySet:
 
 def centre_queue(*, user, statuses=QUEUE_STATUSES) -> QuerySet:
     """Matters waiting for the dispatcher's own centre (registered / pending dispatch / returned),
-    the longest waiting first (since it entered its present status). Exact owning centre, not the
-    region below it: a county dispatcher's queue is the county centre's. Index: case_owner_status
+    red or urgent first (`_PRESSING`), then the longest waiting (since it entered its present status).
+    Exact owning centre, not the region below it: a county dispatcher's queue is the county centre's. Index: case_owner_status
     (owning_code, status, …), then a top-N sort of the queue. Ordering by received_at instead made
     PostgreSQL walk case_recv through the centre's whole history (0.6 s on a million matters)."""
     codes = exact_centre_codes(user, DISPATCH_ROLES)
@@ -220,8 +222,19 @@ def centre_queue(*, user, statuses=QUEUE_STATUSES) -> QuerySet:
         .select_related("category", "owning_centre")
         .defer("triage")
         .prefetch_related(_assignments_prefetch("assignments"))
-        .order_by("status_changed_at", "received_at", "id")
+        .alias(pressing=ExpressionWrapper(_PRESSING, output_field=BooleanField()))
+        .order_by(F("pressing").desc(), "status_changed_at", "received_at", "id")
     )
+
+
+# Red or urgent first in the dispatcher's queue: as graded, or, before triage, as the engine proposes
+# (a 34-worker wage matter threatening to block a road must not wait behind older noise complaints).
+_PRESSING = (
+    Q(risk=Risk.RED)
+    | Q(urgency=Urgency.URGENT)
+    | Q(status=Status.REGISTERED, suggested_risk=Risk.RED)
+    | Q(status=Status.REGISTERED, suggested_urgency=Urgency.URGENT)
+)
 
 
 def _centre_cases(user, roles) -> QuerySet:

@@ -88,3 +88,14 @@ def test_reveal_needs_a_purpose_a_real_party_and_a_visible_case(api, world):
     assert api.post(world.clerk, f"/cases/{case.number}/parties/999999/reveal", {"purpose": "x"}).status_code == 404
     assert api.post(world.outsider, url, {"purpose": "x"}).status_code == 404
     assert not RevealAudit.objects.exists()
+
+
+def test_an_ungraded_matter_has_risk_null_and_the_engines_suggestion_apart(api, world):
+    from yimen.cases.tests.test_grading import _wage_threat
+
+    case = _wage_threat(world)
+    body = api.get(world.dispatcher, f"/cases/{case.number}").json()
+    assert body["risk"] is None and body["risk_label"] == "待研判"
+    assert body["suggested_risk"] == "red" and body["suggested_risk_label"] == "系统建议：红色"
+    [item] = [i for i in api.get(world.dispatcher, "/cases").json()["items"] if i["number"] == case.number]
+    assert item["risk"] is None and item["suggested_risk"] == "red"

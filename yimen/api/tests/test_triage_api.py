@@ -42,7 +42,8 @@ def test_the_detail_shows_the_suggestion_and_the_earlier_matter_of_the_same_part
     assert repeat["number"] == first.number and repeat["kind"] == "repeat" and repeat["kind_label"] == "重复来访"
     assert any(s["name"] == "repeat_party" for s in triage["signals"])
     detail = api.get(world.dispatcher, f"/cases/{again.number}").json()
-    assert detail["category"] is None and detail["risk"] == "blue"  # proposals, not decisions
+    assert detail["category"] is None and detail["risk"] is None  # proposals, not decisions: 待研判
+    assert detail["suggested_risk"] == triage["risk"]["code"]
 
 
 def test_a_matter_registered_without_the_engine_has_no_suggestion_in_its_detail(api, world, settings):

@@ -206,7 +206,10 @@ class Case(models.Model):
     category = models.ForeignKey(Category, verbose_name=_("类别"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
     domain_class = models.CharField(_("领域"), max_length=20, choices=DomainClass.choices, blank=True)
     urgency = models.CharField(_("紧急程度"), max_length=10, choices=Urgency.choices, default=Urgency.ANNOYING)
-    risk = models.CharField(_("风险等级"), max_length=8, choices=Risk.choices, default=Risk.BLUE)
+    # Empty until someone grades it (the registrar at the window or the dispatcher at triage): an
+    # ungraded matter is 待研判, never blue by default. Until then the engine's proposal is shown
+    # beside it as provisional (suggested_risk), and orders the dispatcher's queue.
+    risk = models.CharField(_("风险等级"), max_length=8, choices=Risk.choices, blank=True, default="")
     risk_reason = models.TextField(_("风险研判理由"), blank=True)
     amount = models.DecimalField(_("涉及金额(元)"), max_digits=14, decimal_places=2, null=True, blank=True)
     headcount = models.PositiveIntegerField(_("涉及人数"), default=1)
@@ -237,6 +240,10 @@ class Case(models.Model):
     # Proposals only: category, urgency and risk above stay what the registrar and dispatcher decide.
     # The db_defaults let bulk SQL loads that do not name these columns (bench data, imports) insert.
     triage = models.JSONField(_("研判建议"), default=dict, db_default={}, blank=True)
+    # The proposal's risk colour and urgency as columns (the JSON above is deferred on every list):
+    # what lists, the ledger and the API show beside an ungraded matter, and what orders the queue.
+    suggested_risk = models.CharField(_("系统建议风险等级"), max_length=8, choices=Risk.choices, blank=True, db_default="", default="")
+    suggested_urgency = models.CharField(_("系统建议紧急程度"), max_length=10, choices=Urgency.choices, blank=True, db_default="", default="")
     # The engine's SimHash of title + description + request, unsigned 64-bit stored as signed int64.
     text_simhash = models.BigIntegerField(_("文本指纹"), null=True, blank=True)
     # MinHash LSH bands of the same text (triage_link.minhash_bands): a near-identical text shares at

@@ -74,7 +74,9 @@ def test_the_suggestion_does_not_overwrite_what_the_registrar_gave(world):
     case = world.register(description=RED, category=world.neighbour, risk="", urgency="")
     case.refresh_from_db()
     assert case.triage["risk"]["code"] == "red" and case.triage["category"] == "labour"
-    assert (case.category, case.risk, case.urgency) == (world.neighbour, "blue", "annoying")
+    # Risk stays ungraded (not blue) until triage; the proposal is kept beside it, not in it.
+    assert (case.category, case.risk, case.urgency) == (world.neighbour, "", "annoying")
+    assert case.suggested_risk == "red"
 
 
 def test_the_fingerprints_are_stored_simhash_signed_and_one_column_per_band(world):

@@ -10,7 +10,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from yimen.cases import deadlines as limits
-from yimen.cases.models import Risk, Status
+from yimen.cases.models import Risk, Status, Urgency
+from yimen.cases.presenting import UNGRADED, risk_suggestion_text, urgency_suggestion_text
 
 register = template.Library()
 
@@ -63,10 +64,28 @@ def _label(table: dict, choices, value) -> str:
 
 
 @register.simple_tag
-def risk_badge(risk):
-    if not risk:
-        return format_html('<span class="badge">{}</span>', _("未定级"))
-    return format_html('<span class="badge risk-{}">{}</span>', risk, _label(_RISK_LABELS, Risk, risk))
+def risk_badge(risk, suggested_risk=""):
+    """The graded colour; before grading 待研判, and the engine's proposal as a dashed (provisional) badge."""
+    if risk:
+        return format_html('<span class="badge risk-{}">{}</span>', risk, _label(_RISK_LABELS, Risk, risk))
+    ungraded = format_html('<span class="badge ungraded">{}</span>', UNGRADED)
+    if not suggested_risk:
+        return ungraded
+    return format_html(
+        '{} <span class="badge provisional risk-{}" title="{}">{}</span>', ungraded, suggested_risk,
+        _("系统研判建议，尚未经人工研判确认"), risk_suggestion_text(suggested_risk),
+    )
+
+
+@register.simple_tag
+def urgency_text(case):
+    """The urgency, and before triage the engine's proposal beside it when it differs."""
+    text = case.get_urgency_display()
+    suggestion = urgency_suggestion_text(case)
+    if not suggestion:
+        return text
+    pressing = " risk-red" if case.suggested_urgency == Urgency.URGENT else ""
+    return format_html('{} <span class="badge provisional{}">{}</span>', text, pressing, suggestion)
 
 
 @register.simple_tag

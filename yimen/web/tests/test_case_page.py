@@ -29,7 +29,7 @@ def _action_forms(html: str) -> set[str]:
 def test_the_matter_page_shows_the_header_the_request_and_the_place(client, world):
     case = world.register()
     html = _page(client, world.clerk, case).content.decode()
-    for text in (case.number, "欠薪纠纷", "已登记", "蓝色", "烦心事·协商办", "劳资/欠薪", "来访", "桃源镇综治中心",
+    for text in (case.number, "欠薪纠纷", "已登记", "待研判", "烦心事·协商办", "劳资/欠薪", "来访", "桃源镇综治中心",
                  "请求协调支付拖欠工资", "杏花村第一网格", "剩余"):
         assert text in html, text
 

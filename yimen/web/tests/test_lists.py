@@ -35,7 +35,7 @@ def test_the_list_shows_the_users_matters_newest_first_with_badges(client, world
     html = response.content.decode()
     assert _numbers(response) == [newer.number, older.number]
     assert "拖欠工资" in html and "邻居漏水" in html
-    assert "badge status" in html and "badge risk-" in html
+    assert "badge status" in html and "badge ungraded" in html  # registered, not yet graded: 待研判
     assert "共 2 件事项" in html
     assert reverse("web:case_list") == URL
 
@@ -183,7 +183,7 @@ def test_a_bad_page_cursor_says_so_in_chinese(client, world):
 
 
 def test_an_htmx_request_gets_only_the_rows_partial(client, world):
-    case = world.register()
+    case = world.register(risk="blue")
     client.force_login(world.clerk)
     response = client.get(URL + "?risk=blue", HTTP_HX_REQUEST="true")
     html = response.content.decode()
@@ -248,7 +248,7 @@ def test_saving_under_an_existing_name_updates_that_filter(client, world):
 
 
 def test_a_saved_filter_needs_a_name_and_keeps_the_list_on_error(client, world):
-    case = world.register()
+    case = world.register(risk="blue")
     client.force_login(world.clerk)
     response = client.post(reverse("web:saved_filter_create"), {"name": "  ", "query": "risk=blue"})
     assert response.status_code == 400

@@ -23,7 +23,7 @@ from yimen.api.actions import ACTIONS
 from yimen.api.errors import describe
 from yimen.cases import deadlines
 from yimen.cases.models import Category, ExtensionStatus, LimitUnit, Status, SupervisionStatus
-from yimen.cases.presenting import timeline
+from yimen.cases.presenting import risk_text, timeline
 from yimen.cases.privacy import party_reveal
 from yimen.cases.rules import Action
 from yimen.cases.selectors import case_get, dispatch_candidates
@@ -93,7 +93,7 @@ def _form(action, case, assignments, *, data=None, form_class=None, next_url="",
         kwargs["categories"] = Category.objects.filter(active=True)
         kwargs["current"] = {
             "category": case.category.name if case.category_id else "", "urgency": case.get_urgency_display(),
-            "risk": case.get_risk_display(), "domain_class": case.get_domain_class_display(),
+            "risk": risk_text(case.risk, case.suggested_risk), "domain_class": case.get_domain_class_display(),
         }
     elif issubclass(form_class, UnitsForm):
         kwargs["candidates"] = dispatch_candidates(case=case) if candidates is None else candidates
