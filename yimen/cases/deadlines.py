@@ -63,7 +63,7 @@ __all__ = [
     "close_deadlines", "cancel_deadlines", "extend_deadline", "recompute_provisional", "calendar_recompute",
     "calendar_year_publish", "unknown_years_in_use", "known_years_pending_recompute", "calendar_warnings",
     "check_calendar", "describe_due", "due_label", "ASSIGNMENT_STEPS", "open_assignment_deadlines", "LimitPreview",
-    "preview_deadline", "preview_assignment_deadlines",
+    "preview_deadline", "preview_assignment_deadlines", "unit_limit_note",
 ]
 
 # Used when a deadline has no policy (an explicit amount/unit, or its policy was deleted).
@@ -296,11 +296,60 @@ def _limit_for(case: Case, step, policy, amount, unit) -> tuple:
 ASSIGNMENT_STEPS = (Step.SIGN, Step.UNIT_HANDLE)
 
 
-def open_assignment_deadlines(*, case: Case, assignment: Assignment, starts_at: dt.datetime) -> list[Deadline]:
+def open_assignment_deadlines(
+    *, case: Case, assignment: Assignment, starts_at: dt.datetime, limit_reason: str = ""
+) -> list[Deadline]:
     """Start the clocks of a new assignment (transitions._assign); `preview_assignment_deadlines`
-    shows the same limits before the dispatcher confirms."""
-    opened = [open_deadline(case=case, step=step, starts_at=starts_at, assignment=assignment) for step in ASSIGNMENT_STEPS]
-    return [d for d in opened if d is not None]
+    shows the same limits before the dispatcher confirms. The unit's handling limit ends no later
+    than the matter's own (`_within_case_limit`) unless the dispatcher gives `limit_reason`."""
+    opened = []
+    for step in ASSIGNMENT_STEPS:
+        policy, amount, unit = _limit_for(case, step, None, None, None)
+        if amount is None:
+            continue
+        if step == Step.UNIT_HANDLE and not limit_reason.strip():
+            amount, unit = _within_case_limit(case, starts_at, amount, unit)
+        opened.append(
+            open_deadline(case=case, step=step, starts_at=starts_at, assignment=assignment, policy=policy, amount=amount, unit=unit)
+        )
+    return opened
+
+
+def _within_case_limit(case: Case, starts_at: dt.datetime, amount: int, unit) -> tuple[int, str]:
+    """(amount, unit) shortened so that a limit started at `starts_at` ends by the matter's own due
+    time: the largest count in the same unit that fits, else the minutes left. Unchanged when it
+    fits already, when the matter has no limit, or when the matter is already past it (nothing can
+    end in time then; unit_limit_note says so)."""
+    case_due = case.due_at
+    if case_due is None or case_due <= starts_at or compute_due(starts_at, amount, unit).at <= case_due:
+        return amount, unit
+    for shorter in range(amount - 1, 0, -1):
+        if compute_due(starts_at, shorter, unit).at <= case_due:
+            return shorter, unit
+    return max(1, int((case_due - starts_at).total_seconds() // 60)), LimitUnit.MINUTES
+
+
+def unit_limit_note(*, case: Case, starts_at: dt.datetime, limit_reason: str = "") -> str:
+    """What the timeline and the dispatch page say about a unit's handling limit against the
+    matter's: shortened to fit, kept longer for a reason, or nothing when the rule's limit fits."""
+    policy, amount, unit = _limit_for(case, Step.UNIT_HANDLE, None, None, None)
+    if amount is None or case.due_at is None:
+        return ""
+    rule = _("%(amount)d%(unit)s") % {"amount": amount, "unit": LimitUnit(unit).label}
+    policy_due = compute_due(starts_at, amount, unit).at
+    if policy_due <= case.due_at:
+        return ""
+    if case.due_at <= starts_at:
+        return _("事项已超过办理期限（%(due)s），承办单位按规则计时%(rule)s。") % {"due": due_label(case.due_at), "rule": rule}
+    if limit_reason.strip():
+        return _("承办期限按规则%(rule)s，晚于事项期限%(due)s，理由：%(reason)s") % {
+            "rule": rule, "due": due_label(case.due_at), "reason": limit_reason.strip(),
+        }
+    fitted_amount, fitted_unit = _within_case_limit(case, starts_at, amount, unit)
+    return _("承办期限按事项期限缩短为%(fitted)s，至%(due)s（规则为%(rule)s）。") % {
+        "fitted": _("%(amount)d%(unit)s") % {"amount": fitted_amount, "unit": LimitUnit(fitted_unit).label},
+        "due": due_label(compute_due(starts_at, fitted_amount, fitted_unit).at), "rule": rule,
+    }
 
 
 @dataclass(frozen=True)
@@ -315,6 +364,7 @@ class LimitPreview:
     due: Due
     policy_name: str
     legal_basis: str
+    shortened_from: str = ""  # the rule's own length when cut to end by the matter's due time
 
     @property
     def due_label(self) -> str:
@@ -327,10 +377,16 @@ def preview_deadline(*, case: Case, step, starts_at: dt.datetime) -> LimitPrevie
     policy, amount, unit = _limit_for(case, step, None, None, None)
     if amount is None:
         return None
+    rule_amount, rule_unit = amount, unit
+    if step == Step.UNIT_HANDLE:
+        amount, unit = _within_case_limit(case, starts_at, amount, unit)
+    shortened_from = "" if (amount, unit) == (rule_amount, rule_unit) else (
+        _("%(amount)d%(unit)s") % {"amount": rule_amount, "unit": LimitUnit(rule_unit).label}
+    )
     return LimitPreview(
         step=str(step), step_label=str(Step(step).label), amount=amount, unit=str(unit), unit_label=str(LimitUnit(unit).label),
         due=compute_due(starts_at, amount, unit), policy_name=getattr(policy, "name", ""),
-        legal_basis=getattr(policy, "legal_basis", ""),
+        legal_basis=getattr(policy, "legal_basis", ""), shortened_from=shortened_from,
     )
 
 

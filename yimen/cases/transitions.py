@@ -241,8 +241,11 @@ def _check_units(ctx: _Context, units: list[Unit]) -> None:
             )
 
 
-def _assign(ctx: _Context, lead: Unit, assists: list[Unit], tasks: dict[int, str]) -> list[Assignment]:
+def _assign(
+    ctx: _Context, lead: Unit, assists: list[Unit], tasks: dict[int, str], limit_reason: str = ""
+) -> list[Assignment]:
     """Make `lead` the lead and `assists` the assisting units, keeping live assignments that stay.
+    A new unit's limit ends by the matter's unless `limit_reason` says why not (deadlines).
 
     Returns the assignments created (their units are notified).
     """
@@ -267,7 +270,9 @@ def _assign(ctx: _Context, lead: Unit, assists: list[Unit], tasks: dict[int, str
             dispatched_by=ctx.actor, dispatched_at=ctx.now,
             case_region_code=ctx.case.region_code, case_owning_code=ctx.case.owning_code,
         )
-        deadlines.open_assignment_deadlines(case=ctx.case, assignment=assignment, starts_at=ctx.now)
+        deadlines.open_assignment_deadlines(
+            case=ctx.case, assignment=assignment, starts_at=ctx.now, limit_reason=limit_reason
+        )
         ctx.assignments.append(assignment)
         created.append(assignment)
     return created
@@ -286,18 +291,20 @@ def _status_after_assigning(ctx: _Context) -> str:
 
 def case_dispatch(
     *, actor, case: Case, lead_unit: Unit, assist_units: list[Unit] = (), tasks: dict[int, str] | None = None,
-    reason: str = "",
+    reason: str = "", limit_reason: str = "",
 ) -> Case:
-    """派单: name the lead unit and any assisting units; each gets its own limits."""
+    """派单: name the lead unit and any assisting units; each gets its own limits, ending by the
+    matter's own unless `limit_reason` says why a unit needs longer."""
     with transaction.atomic():
         ctx = _begin(Action.DISPATCH, actor=actor, case=case)
         previous = ctx.case.status
-        created = _assign(ctx, lead_unit, list(assist_units), tasks or {})
+        created = _assign(ctx, lead_unit, list(assist_units), tasks or {}, limit_reason)
         _petition_decided(ctx)
         if ctx.case.dispatched_at is None:
             ctx.case.dispatched_at = ctx.now
         _set_status(ctx, _status_after_assigning(ctx), "dispatched_at")
-        _event(ctx, EventKind.DISPATCHED, from_status=previous, reason=reason, **_assignment_payload(ctx))
+        _event(ctx, EventKind.DISPATCHED, from_status=previous, reason=reason, **_assignment_payload(ctx),
+               unit_limit=deadlines.unit_limit_note(case=ctx.case, starts_at=ctx.now, limit_reason=limit_reason))
         for assignment in created:
             _notify(ctx, "assignment_created", _l("新派单：请在期限内签收"), unit=assignment.unit)
         return ctx.case
