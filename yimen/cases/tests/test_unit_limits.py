@@ -71,3 +71,18 @@ def test_the_dispatch_page_shows_the_shortened_limit_before_confirming(client, w
     client.force_login(world.dispatcher)
     html = client.get(reverse("web:case_dispatch", args=[case.number])).content.decode()
     assert "按事项期限缩短（规则为15工作日）" in html
+
+
+def test_the_dispatcher_can_keep_the_rules_limit_from_the_page_by_giving_a_reason(client, world, frozen):
+    case = _urgent(world)
+    client.force_login(world.dispatcher)
+    url = reverse("web:case_dispatch", args=[case.number])
+    assert 'name="limit_reason"' in client.get(url).content.decode()
+    response = client.post(url, {
+        "action": "dispatch", "op": "confirm", "status_seen": case.status, "lead_unit": world.hrss.pk,
+        "limit_reason": "需调取全部考勤记录",
+    })
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert Assignment.objects.get(case=case).due_at > case.due_at
+    assert "需调取全部考勤记录" in _dispatched_event(case).payload["unit_limit"]
