@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from django.core import checks
 from django.db import DatabaseError, transaction
-from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -44,6 +44,7 @@ from .calendar import (
 )
 from .models import (
     Assignment,
+    AssignmentStatus,
     Case,
     CaseEvent,
     Category,
@@ -63,7 +64,8 @@ __all__ = [
     "close_deadlines", "cancel_deadlines", "extend_deadline", "recompute_provisional", "calendar_recompute",
     "calendar_year_publish", "unknown_years_in_use", "known_years_pending_recompute", "calendar_warnings",
     "check_calendar", "describe_due", "due_label", "ASSIGNMENT_STEPS", "open_assignment_deadlines", "LimitPreview",
-    "preview_deadline", "preview_assignment_deadlines", "unit_limit_note",
+    "preview_deadline", "preview_assignment_deadlines", "unit_limit_note", "DUE_SOON", "case_overdue_q",
+    "case_due_soon_q", "assignment_overdue_q", "assignment_due_soon_q", "assignment_due_within_q",
 ]
 
 # Used when a deadline has no policy (an explicit amount/unit, or its policy was deleted).
@@ -115,6 +117,57 @@ DEFAULT_POLICIES: list[dict] = [
      "max_extension": 30,
      "legal_basis": "《信访工作条例》第三十四条：自受理之日起60日内办结；情况复杂的经批准可延长，延长不得超过30日"},
 ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Overdue and due soon: the one definition every count, board, list, ledger and filter uses.
+#
+# A matter is overdue when its own limit (HANDLE) has run out: the sweep sets Case.overdue when the
+# deadline crosses its due time, and an extension or a recomputation clears it. An assignment is
+# overdue when the unit's limit that is running has run out: sign-in (签收) while it is not signed
+# for, handling (办理) once it is. Boards and unit lists count assignments; home and ledgers say
+# which one they count.
+
+# "Due soon": the same window as the due badge's amber.
+DUE_SOON = dt.timedelta(hours=24)
+
+
+def case_overdue_q(prefix: str = "") -> Q:
+    """Matters past their own limit (`prefix` e.g. "case__" from a related model)."""
+    return Q(**{f"{prefix}overdue": True})
+
+
+def case_due_soon_q(now: dt.datetime, prefix: str = "") -> Q:
+    """Matters not yet overdue whose limit runs out within DUE_SOON."""
+    return Q(**{f"{prefix}overdue": False, f"{prefix}due_at__gte": now, f"{prefix}due_at__lt": now + DUE_SOON})
+
+
+def _assignment_running_before_q(moment: dt.datetime) -> Q:
+    """A running limit of the assignment ends before `moment`: sign-in while unsigned, or handling."""
+    return Q(due_at__lt=moment) | Q(status=AssignmentStatus.PENDING, sign_due_at__lt=moment)
+
+
+def assignment_overdue_q(now: dt.datetime) -> Q:
+    """Live assignments with a sign-in or handling limit already run out."""
+    return _assignment_running_before_q(now)
+
+
+def assignment_due_within_q(now: dt.datetime) -> Q:
+    """Live assignments overdue or due soon (what a supervisor's board reads)."""
+    return _assignment_running_before_q(now + DUE_SOON)
+
+
+def assignment_due_soon_q(now: dt.datetime) -> Q:
+    """Live assignments not overdue with a sign-in or handling limit running out within DUE_SOON."""
+    return assignment_due_within_q(now) & ~assignment_overdue_q(now)
+
+
+def assignment_first_due(assignment: Assignment):
+    """The soonest running limit of an assignment: sign-in while unsigned, else handling."""
+    dues = [assignment.due_at]
+    if assignment.status == AssignmentStatus.PENDING:
+        dues.append(assignment.sign_due_at)
+    return min((d for d in dues if d is not None), default=None)
 
 
 @dataclass(frozen=True)
