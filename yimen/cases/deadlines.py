@@ -64,7 +64,7 @@ __all__ = [
     "close_deadlines", "cancel_deadlines", "extend_deadline", "recompute_provisional", "calendar_recompute",
     "calendar_year_publish", "unknown_years_in_use", "known_years_pending_recompute", "calendar_warnings",
     "check_calendar", "describe_due", "due_label", "ASSIGNMENT_STEPS", "open_assignment_deadlines", "LimitPreview",
-    "preview_deadline", "preview_assignment_deadlines", "unit_limit_note", "DUE_SOON", "case_overdue_q",
+    "preview_deadline", "preview_assignment_deadlines", "unit_limit_note", "DUE_SOON", "case_overdue_q", "extension_check", "was_overdue",
     "case_due_soon_q", "assignment_overdue_q", "assignment_due_soon_q", "assignment_due_within_q",
 ]
 
@@ -140,6 +140,11 @@ def case_overdue_q(prefix: str = "") -> Q:
 def case_due_soon_q(now: dt.datetime, prefix: str = "") -> Q:
     """Matters not yet overdue whose limit runs out within DUE_SOON."""
     return Q(**{f"{prefix}overdue": False, f"{prefix}due_at__gte": now, f"{prefix}due_at__lt": now + DUE_SOON})
+
+
+def was_overdue(case: Case) -> bool:
+    """A matter's record (the ledger): past its limit now, or resolved after it ran out."""
+    return bool(case.overdue) or case.resolved_within_limit is False
 
 
 def _assignment_running_before_q(moment: dt.datetime) -> Q:
@@ -385,7 +390,7 @@ def _within_case_limit(case: Case, starts_at: dt.datetime, amount: int, unit) ->
 def unit_limit_note(*, case: Case, starts_at: dt.datetime, limit_reason: str = "") -> str:
     """What the timeline and the dispatch page say about a unit's handling limit against the
     matter's: shortened to fit, kept longer for a reason, or nothing when the rule's limit fits."""
-    policy, amount, unit = _limit_for(case, Step.UNIT_HANDLE, None, None, None)
+    _policy, amount, unit = _limit_for(case, Step.UNIT_HANDLE, None, None, None)
     if amount is None or case.due_at is None:
         return ""
     rule = _("%(amount)d%(unit)s") % {"amount": amount, "unit": LimitUnit(unit).label}
@@ -498,6 +503,22 @@ def close_deadlines(*, case: Case, now: dt.datetime, steps=None, assignment=None
 def cancel_deadlines(*, case: Case, steps=None, assignment=None, supervision=None) -> int:
     """The steps will not be done here (returned, withdrawn, re-dispatched): stop their clocks."""
     return _open_deadlines(case, steps, assignment, supervision).update(state=DeadlineState.CANCELLED)
+
+
+def extension_check(assignment: Assignment, amount: int) -> Deadline:
+    """The unit's running handling limit that an extension of `amount` would move, if one may be
+    asked for: Conflict when nothing is running, InvalidInput past the policy's cap
+    (policy.max_extension, e.g. 信访工作条例 第34条: 30 days)."""
+    limit = assignment.deadlines.filter(step=Step.UNIT_HANDLE, state=DeadlineState.OPEN).select_related("policy").first()
+    if limit is None:
+        raise Conflict(_("该派单没有正在计时的办理期限。"), code="no_deadline")
+    if limit.policy and limit.policy.max_extension and limit.extension + amount > limit.policy.max_extension:
+        raise InvalidInput(
+            _("延期不得超过%(max)d%(unit)s（已延长%(used)d）。")
+            % {"max": limit.policy.max_extension, "unit": limit.get_unit_display(), "used": limit.extension},
+            field="amount",
+        )
+    return limit
 
 
 def extend_deadline(*, deadline: Deadline, amount: int) -> Deadline:

@@ -640,15 +640,7 @@ def extension_request(*, actor, case: Case, amount: int, reason: str, assignment
         if not isinstance(amount, int) or amount <= 0:
             raise InvalidInput(_("延期时长必须是正整数。"), field="amount")
         assignment = _pick_assignment(ctx, assignment_id, ASSIGNMENT_NEEDED[Action.REQUEST_EXTENSION], missing=_("本单位没有办理中的派单。"))
-        limit = assignment.deadlines.filter(step=Step.UNIT_HANDLE, state="open").select_related("policy").first()
-        if limit is None:
-            raise Conflict(_("该派单没有正在计时的办理期限。"), code="no_deadline")
-        if limit.policy and limit.policy.max_extension and limit.extension + amount > limit.policy.max_extension:
-            raise InvalidInput(
-                _("延期不得超过%(max)d%(unit)s（已延长%(used)d）。")
-                % {"max": limit.policy.max_extension, "unit": limit.get_unit_display(), "used": limit.extension},
-                field="amount",
-            )
+        limit = deadlines.extension_check(assignment, amount)
         if assignment.extensions.filter(status=ExtensionStatus.PENDING).exists():
             raise Conflict(_("已有一份待审批的延期申请。"), code="extension_pending")
         extension = Extension.objects.create(

@@ -22,7 +22,7 @@ def _unsigned_past_sign_in(world):
 
 
 def test_the_board_counts_an_assignment_past_its_sign_in_limit_as_overdue(world):
-    case, lead, now = _unsigned_past_sign_in(world)
+    _case, lead, now = _unsigned_past_sign_in(world)
     board = wl.board(user=world.supervisor, now=now)
     counts = {u.pk: c for u, c in board.units}
     assert counts[world.hrss.pk].overdue == 1 and counts[world.justice_office.pk].overdue == 1
@@ -64,7 +64,7 @@ def test_the_homes_assignment_counts_equal_the_boards(world):
 
 
 def test_home_and_board_say_what_they_count(client, world):
-    case, _lead, now = _unsigned_past_sign_in(world)
+    _case, _lead, now = _unsigned_past_sign_in(world)
     with time_machine.travel(now, tick=False):
         client.force_login(world.supervisor)
         home = client.get("/").content.decode()
