@@ -433,10 +433,12 @@ def board_units(*, user) -> list[Unit]:
 
 
 def _board_assignments(user, units, now) -> QuerySet:
-    """Live assignments of `units` due within 24 h or overdue, on matters in the user's region
-    (what the board roles see: visible_cases_q for centre roles is this same prefix test).
-    Index: assignment_board (live, due_at < now + 24 h, with the unit and the matter's place and
-    owning centre copied onto the assignment), so the counts never join the matters."""
+    """Live assignments of `units` with a sign-in or handling limit due within 24 h or overdue
+    (deadlines.assignment_due_within_q), on matters in the user's region (what the board roles see:
+    visible_cases_q for centre roles is this same prefix test). The unit and the matter's place and
+    owning centre are copied onto the assignment, so the counts never join the matters. Index:
+    assignment_board covers the handling limit (due_at); the sign-in half of the OR (pending rows,
+    sign_due_at) has no index of its own yet — add a partial one if the board slows."""
     qs = Assignment.objects.filter(assignment_due_within_q(now), unit_id__in=[u.pk for u in units], status__in=LIVE)
     if sees_everything(user):
         return qs
