@@ -45,6 +45,7 @@ def _dispatch(actor, case, b: s.DispatchIn):
     t.case_dispatch(
         actor=actor, case=case, lead_unit=unit_by_id(b.lead_unit, field="lead_unit"),
         assist_units=units_by_id(b.assist_units, field="assist_units"), tasks=dict(b.tasks), reason=b.reason,
+        limit_reason=b.limit_reason,
     )
 
 

@@ -495,6 +495,7 @@ class DispatchIn(In):
         default_factory=dict, description="各单位的任务，键为单位编号"
     )
     reason: LongText = _text("派单说明", required=False)
+    limit_reason: str = _text("承办期限晚于事项期限的理由", required=False, max_length=300)
 
     @field_validator("tasks")
     @classmethod

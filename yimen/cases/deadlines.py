@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from django.core import checks
 from django.db import DatabaseError, transaction
-from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -44,6 +44,7 @@ from .calendar import (
 )
 from .models import (
     Assignment,
+    AssignmentStatus,
     Case,
     CaseEvent,
     Category,
@@ -63,7 +64,8 @@ __all__ = [
     "close_deadlines", "cancel_deadlines", "extend_deadline", "recompute_provisional", "calendar_recompute",
     "calendar_year_publish", "unknown_years_in_use", "known_years_pending_recompute", "calendar_warnings",
     "check_calendar", "describe_due", "due_label", "ASSIGNMENT_STEPS", "open_assignment_deadlines", "LimitPreview",
-    "preview_deadline", "preview_assignment_deadlines",
+    "preview_deadline", "preview_assignment_deadlines", "unit_limit_note", "DUE_SOON", "case_overdue_q", "extension_check", "was_overdue",
+    "case_due_soon_q", "assignment_overdue_q", "assignment_due_soon_q", "assignment_due_within_q",
 ]
 
 # Used when a deadline has no policy (an explicit amount/unit, or its policy was deleted).
@@ -115,6 +117,62 @@ DEFAULT_POLICIES: list[dict] = [
      "max_extension": 30,
      "legal_basis": "《信访工作条例》第三十四条：自受理之日起60日内办结；情况复杂的经批准可延长，延长不得超过30日"},
 ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Overdue and due soon: the one definition every count, board, list, ledger and filter uses.
+#
+# A matter is overdue when its own limit (HANDLE) has run out: the sweep sets Case.overdue when the
+# deadline crosses its due time, and an extension or a recomputation clears it. An assignment is
+# overdue when the unit's limit that is running has run out: sign-in (签收) while it is not signed
+# for, handling (办理) once it is. Boards and unit lists count assignments; home and ledgers say
+# which one they count.
+
+# "Due soon": the same window as the due badge's amber.
+DUE_SOON = dt.timedelta(hours=24)
+
+
+def case_overdue_q(prefix: str = "") -> Q:
+    """Matters past their own limit (`prefix` e.g. "case__" from a related model)."""
+    return Q(**{f"{prefix}overdue": True})
+
+
+def case_due_soon_q(now: dt.datetime, prefix: str = "") -> Q:
+    """Matters not yet overdue whose limit runs out within DUE_SOON."""
+    return Q(**{f"{prefix}overdue": False, f"{prefix}due_at__gte": now, f"{prefix}due_at__lt": now + DUE_SOON})
+
+
+def was_overdue(case: Case) -> bool:
+    """A matter's record (the ledger): past its limit now, or resolved after it ran out."""
+    return bool(case.overdue) or case.resolved_within_limit is False
+
+
+def _assignment_running_before_q(moment: dt.datetime) -> Q:
+    """A running limit of the assignment ends before `moment`: sign-in while unsigned, or handling."""
+    return Q(due_at__lt=moment) | Q(status=AssignmentStatus.PENDING, sign_due_at__lt=moment)
+
+
+def assignment_overdue_q(now: dt.datetime) -> Q:
+    """Live assignments with a sign-in or handling limit already run out."""
+    return _assignment_running_before_q(now)
+
+
+def assignment_due_within_q(now: dt.datetime) -> Q:
+    """Live assignments overdue or due soon (what a supervisor's board reads)."""
+    return _assignment_running_before_q(now + DUE_SOON)
+
+
+def assignment_due_soon_q(now: dt.datetime) -> Q:
+    """Live assignments not overdue with a sign-in or handling limit running out within DUE_SOON."""
+    return assignment_due_within_q(now) & ~assignment_overdue_q(now)
+
+
+def assignment_first_due(assignment: Assignment):
+    """The soonest running limit of an assignment: sign-in while unsigned, else handling."""
+    dues = [assignment.due_at]
+    if assignment.status == AssignmentStatus.PENDING:
+        dues.append(assignment.sign_due_at)
+    return min((d for d in dues if d is not None), default=None)
 
 
 @dataclass(frozen=True)
@@ -296,11 +354,60 @@ def _limit_for(case: Case, step, policy, amount, unit) -> tuple:
 ASSIGNMENT_STEPS = (Step.SIGN, Step.UNIT_HANDLE)
 
 
-def open_assignment_deadlines(*, case: Case, assignment: Assignment, starts_at: dt.datetime) -> list[Deadline]:
+def open_assignment_deadlines(
+    *, case: Case, assignment: Assignment, starts_at: dt.datetime, limit_reason: str = ""
+) -> list[Deadline]:
     """Start the clocks of a new assignment (transitions._assign); `preview_assignment_deadlines`
-    shows the same limits before the dispatcher confirms."""
-    opened = [open_deadline(case=case, step=step, starts_at=starts_at, assignment=assignment) for step in ASSIGNMENT_STEPS]
-    return [d for d in opened if d is not None]
+    shows the same limits before the dispatcher confirms. The unit's handling limit ends no later
+    than the matter's own (`_within_case_limit`) unless the dispatcher gives `limit_reason`."""
+    opened = []
+    for step in ASSIGNMENT_STEPS:
+        policy, amount, unit = _limit_for(case, step, None, None, None)
+        if amount is None:
+            continue
+        if step == Step.UNIT_HANDLE and not limit_reason.strip():
+            amount, unit = _within_case_limit(case, starts_at, amount, unit)
+        opened.append(
+            open_deadline(case=case, step=step, starts_at=starts_at, assignment=assignment, policy=policy, amount=amount, unit=unit)
+        )
+    return opened
+
+
+def _within_case_limit(case: Case, starts_at: dt.datetime, amount: int, unit) -> tuple[int, str]:
+    """(amount, unit) shortened so that a limit started at `starts_at` ends by the matter's own due
+    time: the largest count in the same unit that fits, else the minutes left. Unchanged when it
+    fits already, when the matter has no limit, or when the matter is already past it (nothing can
+    end in time then; unit_limit_note says so)."""
+    case_due = case.due_at
+    if case_due is None or case_due <= starts_at or compute_due(starts_at, amount, unit).at <= case_due:
+        return amount, unit
+    for shorter in range(amount - 1, 0, -1):
+        if compute_due(starts_at, shorter, unit).at <= case_due:
+            return shorter, unit
+    return max(1, int((case_due - starts_at).total_seconds() // 60)), LimitUnit.MINUTES
+
+
+def unit_limit_note(*, case: Case, starts_at: dt.datetime, limit_reason: str = "") -> str:
+    """What the timeline and the dispatch page say about a unit's handling limit against the
+    matter's: shortened to fit, kept longer for a reason, or nothing when the rule's limit fits."""
+    _policy, amount, unit = _limit_for(case, Step.UNIT_HANDLE, None, None, None)
+    if amount is None or case.due_at is None:
+        return ""
+    rule = _("%(amount)d%(unit)s") % {"amount": amount, "unit": LimitUnit(unit).label}
+    policy_due = compute_due(starts_at, amount, unit).at
+    if policy_due <= case.due_at:
+        return ""
+    if case.due_at <= starts_at:
+        return _("事项已超过办理期限（%(due)s），承办单位按规则计时%(rule)s。") % {"due": due_label(case.due_at), "rule": rule}
+    if limit_reason.strip():
+        return _("承办期限按规则%(rule)s，晚于事项期限%(due)s，理由：%(reason)s") % {
+            "rule": rule, "due": due_label(case.due_at), "reason": limit_reason.strip(),
+        }
+    fitted_amount, fitted_unit = _within_case_limit(case, starts_at, amount, unit)
+    return _("承办期限按事项期限缩短为%(fitted)s，至%(due)s（规则为%(rule)s）。") % {
+        "fitted": _("%(amount)d%(unit)s") % {"amount": fitted_amount, "unit": LimitUnit(fitted_unit).label},
+        "due": due_label(compute_due(starts_at, fitted_amount, fitted_unit).at), "rule": rule,
+    }
 
 
 @dataclass(frozen=True)
@@ -315,6 +422,7 @@ class LimitPreview:
     due: Due
     policy_name: str
     legal_basis: str
+    shortened_from: str = ""  # the rule's own length when cut to end by the matter's due time
 
     @property
     def due_label(self) -> str:
@@ -327,10 +435,16 @@ def preview_deadline(*, case: Case, step, starts_at: dt.datetime) -> LimitPrevie
     policy, amount, unit = _limit_for(case, step, None, None, None)
     if amount is None:
         return None
+    rule_amount, rule_unit = amount, unit
+    if step == Step.UNIT_HANDLE:
+        amount, unit = _within_case_limit(case, starts_at, amount, unit)
+    shortened_from = "" if (amount, unit) == (rule_amount, rule_unit) else (
+        _("%(amount)d%(unit)s") % {"amount": rule_amount, "unit": LimitUnit(rule_unit).label}
+    )
     return LimitPreview(
         step=str(step), step_label=str(Step(step).label), amount=amount, unit=str(unit), unit_label=str(LimitUnit(unit).label),
         due=compute_due(starts_at, amount, unit), policy_name=getattr(policy, "name", ""),
-        legal_basis=getattr(policy, "legal_basis", ""),
+        legal_basis=getattr(policy, "legal_basis", ""), shortened_from=shortened_from,
     )
 
 
@@ -389,6 +503,22 @@ def close_deadlines(*, case: Case, now: dt.datetime, steps=None, assignment=None
 def cancel_deadlines(*, case: Case, steps=None, assignment=None, supervision=None) -> int:
     """The steps will not be done here (returned, withdrawn, re-dispatched): stop their clocks."""
     return _open_deadlines(case, steps, assignment, supervision).update(state=DeadlineState.CANCELLED)
+
+
+def extension_check(assignment: Assignment, amount: int) -> Deadline:
+    """The unit's running handling limit that an extension of `amount` would move, if one may be
+    asked for: Conflict when nothing is running, InvalidInput past the policy's cap
+    (policy.max_extension, e.g. 信访工作条例 第34条: 30 days)."""
+    limit = assignment.deadlines.filter(step=Step.UNIT_HANDLE, state=DeadlineState.OPEN).select_related("policy").first()
+    if limit is None:
+        raise Conflict(_("该派单没有正在计时的办理期限。"), code="no_deadline")
+    if limit.policy and limit.policy.max_extension and limit.extension + amount > limit.policy.max_extension:
+        raise InvalidInput(
+            _("延期不得超过%(max)d%(unit)s（已延长%(used)d）。")
+            % {"max": limit.policy.max_extension, "unit": limit.get_unit_display(), "used": limit.extension},
+            field="amount",
+        )
+    return limit
 
 
 def extend_deadline(*, deadline: Deadline, amount: int) -> Deadline:

@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter
 from yimen.common.words import join_list
 from yimen.regions.models import LEVEL_CODE_LENGTH, Level, Region
 
+from .deadlines import was_overdue
 from .models import (
     Assignment,
     AssignmentPart,
@@ -128,7 +129,7 @@ def _result(case, ctx) -> str:
 
 
 def _overdue(case, ctx) -> str:
-    return _("是") if case.overdue or case.resolved_within_limit is False else _("否")
+    return _("是") if was_overdue(case) else _("否")
 
 
 def columns() -> list[Column]:

@@ -188,6 +188,7 @@ _COMMON = {
     "where_to_go": (_l("告知去向"), str),
     "step": (_l("环节"), lambda v: _label(Step, v)),
     "due_at": (_l("期限"), _when),
+    "unit_limit": (_l("承办期限"), str),
     "files": (_l("上传文件"), _units),
 }
 

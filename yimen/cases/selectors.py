@@ -14,6 +14,7 @@ from yimen.accounts.scopes import unit_ids_for, visible_cases_q
 from yimen.common.errors import NotFound
 from yimen.common.refcache import RefCache
 
+from .deadlines import case_overdue_q
 from .models import (
     OPEN_STATUSES,
     Assignment,
@@ -106,7 +107,7 @@ def case_list_for_user(*, user, filters: CaseFilters, sort: str = "-received") -
     if filters.region:
         qs = qs.filter(region_code__startswith=filters.region)
     if filters.overdue is not None:
-        qs = qs.filter(overdue=filters.overdue)
+        qs = qs.filter(case_overdue_q() if filters.overdue else ~case_overdue_q())
     if filters.received_from:
         qs = qs.filter(received_at__gte=filters.received_from)
     if filters.received_to:

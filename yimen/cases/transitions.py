@@ -245,8 +245,11 @@ def _check_units(ctx: _Context, units: list[Unit]) -> None:
             )
 
 
-def _assign(ctx: _Context, lead: Unit, assists: list[Unit], tasks: dict[int, str]) -> list[Assignment]:
+def _assign(
+    ctx: _Context, lead: Unit, assists: list[Unit], tasks: dict[int, str], limit_reason: str = ""
+) -> list[Assignment]:
     """Make `lead` the lead and `assists` the assisting units, keeping live assignments that stay.
+    A new unit's limit ends by the matter's unless `limit_reason` says why not (deadlines).
 
     Returns the assignments created (their units are notified).
     """
@@ -271,7 +274,9 @@ def _assign(ctx: _Context, lead: Unit, assists: list[Unit], tasks: dict[int, str
             dispatched_by=ctx.actor, dispatched_at=ctx.now,
             case_region_code=ctx.case.region_code, case_owning_code=ctx.case.owning_code,
         )
-        deadlines.open_assignment_deadlines(case=ctx.case, assignment=assignment, starts_at=ctx.now)
+        deadlines.open_assignment_deadlines(
+            case=ctx.case, assignment=assignment, starts_at=ctx.now, limit_reason=limit_reason
+        )
         ctx.assignments.append(assignment)
         created.append(assignment)
     return created
@@ -290,18 +295,20 @@ def _status_after_assigning(ctx: _Context) -> str:
 
 def case_dispatch(
     *, actor, case: Case, lead_unit: Unit, assist_units: list[Unit] = (), tasks: dict[int, str] | None = None,
-    reason: str = "",
+    reason: str = "", limit_reason: str = "",
 ) -> Case:
-    """派单: name the lead unit and any assisting units; each gets its own limits."""
+    """派单: name the lead unit and any assisting units; each gets its own limits, ending by the
+    matter's own unless `limit_reason` says why a unit needs longer."""
     with transaction.atomic():
         ctx = _begin(Action.DISPATCH, actor=actor, case=case)
         previous = ctx.case.status
-        created = _assign(ctx, lead_unit, list(assist_units), tasks or {})
+        created = _assign(ctx, lead_unit, list(assist_units), tasks or {}, limit_reason)
         _petition_decided(ctx)
         if ctx.case.dispatched_at is None:
             ctx.case.dispatched_at = ctx.now
         _set_status(ctx, _status_after_assigning(ctx), "dispatched_at")
-        _event(ctx, EventKind.DISPATCHED, from_status=previous, reason=reason, **_assignment_payload(ctx))
+        _event(ctx, EventKind.DISPATCHED, from_status=previous, reason=reason, **_assignment_payload(ctx),
+               unit_limit=deadlines.unit_limit_note(case=ctx.case, starts_at=ctx.now, limit_reason=limit_reason))
         for assignment in created:
             _notify(ctx, "assignment_created", _l("新派单：请在期限内签收"), unit=assignment.unit)
         return ctx.case
@@ -637,15 +644,7 @@ def extension_request(*, actor, case: Case, amount: int, reason: str, assignment
         if not isinstance(amount, int) or amount <= 0:
             raise InvalidInput(_("延期时长必须是正整数。"), field="amount")
         assignment = _pick_assignment(ctx, assignment_id, ASSIGNMENT_NEEDED[Action.REQUEST_EXTENSION], missing=_("本单位没有办理中的派单。"))
-        limit = assignment.deadlines.filter(step=Step.UNIT_HANDLE, state="open").select_related("policy").first()
-        if limit is None:
-            raise Conflict(_("该派单没有正在计时的办理期限。"), code="no_deadline")
-        if limit.policy and limit.policy.max_extension and limit.extension + amount > limit.policy.max_extension:
-            raise InvalidInput(
-                _("延期不得超过%(max)d%(unit)s（已延长%(used)d）。")
-                % {"max": limit.policy.max_extension, "unit": limit.get_unit_display(), "used": limit.extension},
-                field="amount",
-            )
+        limit = deadlines.extension_check(assignment, amount)
         if assignment.extensions.filter(status=ExtensionStatus.PENDING).exists():
             raise Conflict(_("已有一份待审批的延期申请。"), code="extension_pending")
         extension = Extension.objects.create(

@@ -8,7 +8,7 @@ assignments are exact: they read a few thousand entries of the `assignment_inbox
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -35,6 +35,14 @@ from yimen.accounts.scopes import (
 from yimen.common.errors import PermissionDenied
 from yimen.regions.models import LEVEL_ORDER, Centre, Level, Stationing, Unit
 
+from .deadlines import (
+    assignment_due_soon_q,
+    assignment_due_within_q,
+    assignment_first_due,
+    assignment_overdue_q,
+    case_due_soon_q,
+    case_overdue_q,
+)
 from .models import (
     LIVE_ASSIGNMENT_STATUSES,
     OPEN_STATUSES,
@@ -56,8 +64,6 @@ from .models import (
 from .selectors import assignment_inbox
 
 COUNT_CAP = 100
-# "Due soon" on every worklist and board, the same window as the due badge's amber.
-DUE_SOON = timedelta(hours=24)
 
 # Who works which list: the role groups of yimen.accounts.scopes (the navigation shows the same).
 QUEUE_STATUSES = (Status.REGISTERED, Status.PENDING_DISPATCH, Status.RETURNED)
@@ -155,9 +161,9 @@ def inbox_list(*, user, tab: str, now: datetime) -> QuerySet:
     statuses = {InboxTab.TO_SIGN: (AssignmentStatus.PENDING,), InboxTab.IN_PROGRESS: (AssignmentStatus.ACCEPTED,)}
     qs = assignment_inbox(user=user, statuses=statuses.get(tab, LIVE))
     if tab == InboxTab.DUE_SOON:
-        qs = qs.filter(due_at__gte=now, due_at__lt=now + DUE_SOON)
+        qs = qs.filter(assignment_due_soon_q(now))
     elif tab == InboxTab.OVERDUE:
-        qs = qs.filter(due_at__lt=now)
+        qs = qs.filter(assignment_overdue_q(now))
     qs = qs.annotate(supervised=_open_orders("case_id", "unit_id"))
     if tab == InboxTab.SUPERVISED:
         qs = qs.filter(supervised=True)
@@ -183,8 +189,8 @@ def unit_counts(*, user, now: datetime) -> UnitCounts:
     totals = Assignment.objects.filter(unit_id__in=units, status__in=LIVE).aggregate(
         to_sign=Count("id", filter=Q(status=AssignmentStatus.PENDING)),
         in_progress=Count("id", filter=Q(status=AssignmentStatus.ACCEPTED)),
-        due_soon=Count("id", filter=Q(due_at__gte=now, due_at__lt=now + DUE_SOON)),
-        overdue=Count("id", filter=Q(due_at__lt=now)),
+        due_soon=Count("id", filter=assignment_due_soon_q(now)),
+        overdue=Count("id", filter=assignment_overdue_q(now)),
     )
     return UnitCounts(**totals, supervision=capped_count(orders_to_answer(user=user)))
 
@@ -247,15 +253,13 @@ def centre_in_progress(*, user) -> QuerySet:
 
 def centre_due_soon(*, user, now: datetime) -> QuerySet:
     """Open matters owned in the region whose limit runs out within 24 h. Index: case_open_due."""
-    return _centre_cases(user, BOARD_ROLES).filter(
-        status__in=OPEN_STATUSES, overdue=False, due_at__gte=now, due_at__lt=now + DUE_SOON
-    )
+    return _centre_cases(user, BOARD_ROLES).filter(case_due_soon_q(now), status__in=OPEN_STATUSES)
 
 
 def centre_overdue(*, user) -> QuerySet:
     """Open matters owned in the region past their limit (the sweep sets `overdue`).
     Index: case_owner_status, filtered; capped by the caller."""
-    return _centre_cases(user, BOARD_ROLES).filter(status__in=OPEN_STATUSES, overdue=True)
+    return _centre_cases(user, BOARD_ROLES).filter(case_overdue_q(), status__in=OPEN_STATUSES)
 
 
 def pending_extensions(*, user) -> QuerySet:
@@ -332,8 +336,9 @@ class CentreCounts:
     queue: Tally | None = None
     returned: Tally | None = None
     in_progress: Tally | None = None
-    due_soon: Tally | None = None
-    overdue: Tally | None = None
+    due_soon: Tally | None = None  # matters (件)
+    overdue: Tally | None = None  # matters (件)
+    assignments: "BoardRow | None" = None  # due-soon and overdue assignments (个), as the board counts them
     extensions: Tally | None = None
     follow_ups: Tally | None = None
 
@@ -380,6 +385,7 @@ def home_work(*, user, now: datetime) -> HomeWork:
         c.in_progress = capped_count(centre_in_progress(user=user))
         c.due_soon = capped_count(centre_due_soon(user=user, now=now))
         c.overdue = capped_count(centre_overdue(user=user))
+        c.assignments = board_totals(user=user, now=now)
     if holds_role(user, LEADER_ROLES):
         extensions = pending_extensions(user=user)
         c.extensions = capped_count(extensions)
@@ -420,11 +426,13 @@ def board_units(*, user) -> list[Unit]:
 
 
 def _board_assignments(user, units, now) -> QuerySet:
-    """Live assignments of `units` due within 24 h or overdue, on matters in the user's region
-    (what the board roles see: visible_cases_q for centre roles is this same prefix test).
-    Index: assignment_board (live, due_at < now + 24 h, with the unit and the matter's place and
-    owning centre copied onto the assignment), so the counts never join the matters."""
-    qs = Assignment.objects.filter(unit_id__in=[u.pk for u in units], status__in=LIVE, due_at__lt=now + DUE_SOON)
+    """Live assignments of `units` with a sign-in or handling limit due within 24 h or overdue
+    (deadlines.assignment_due_within_q), on matters in the user's region (what the board roles see:
+    visible_cases_q for centre roles is this same prefix test). The unit and the matter's place and
+    owning centre are copied onto the assignment, so the counts never join the matters. Index:
+    assignment_board covers the handling limit (due_at); the sign-in half of the OR (pending rows,
+    sign_due_at) has no index of its own yet — add a partial one if the board slows."""
+    qs = Assignment.objects.filter(assignment_due_within_q(now), unit_id__in=[u.pk for u in units], status__in=LIVE)
     if sees_everything(user):
         return qs
     return qs.filter(region_prefix_q("case_region_code", board_codes(user)))
@@ -459,7 +467,7 @@ def board(*, user, now: datetime) -> Board:
     grouped = (
         _board_assignments(user, units, now)
         .values("unit_id", "case_owning_code")
-        .annotate(due_soon=Count("id", filter=Q(due_at__gte=now)), overdue=Count("id", filter=Q(due_at__lt=now)))
+        .annotate(due_soon=Count("id", filter=assignment_due_soon_q(now)), overdue=Count("id", filter=assignment_overdue_q(now)))
         .order_by()
     )
     per_unit: dict[int, BoardRow] = {}
@@ -485,6 +493,15 @@ def board(*, user, now: datetime) -> Board:
     return result
 
 
+def board_totals(*, user, now: datetime) -> BoardRow:
+    """The board's totals (assignments due soon and overdue) without the breakdown: the same
+    query as `board`, so the home's tiles and the board's agree."""
+    totals = _board_assignments(user, board_units(user=user), now).aggregate(
+        due_soon=Count("id", filter=assignment_due_soon_q(now)), overdue=Count("id", filter=assignment_overdue_q(now))
+    )
+    return BoardRow(**totals)
+
+
 class BoardKind:
     BOTH = "all"
     DUE_SOON = "due_soon"
@@ -505,9 +522,9 @@ def board_drill(
         units = [u for u in units if u.region.level == level]
     qs = _board_assignments(user, units, now)
     if kind == BoardKind.DUE_SOON:
-        qs = qs.filter(due_at__gte=now)
+        qs = qs.filter(assignment_due_soon_q(now))
     elif kind == BoardKind.OVERDUE:
-        qs = qs.filter(due_at__lt=now)
+        qs = qs.filter(assignment_overdue_q(now))
     if centre_code:
         qs = qs.filter(case_owning_code=centre_code)
     return (
@@ -520,9 +537,10 @@ def board_drill(
 
 
 def board_rows(user, items, now: datetime) -> list[Row]:
-    """Drill-down rows with their actions and whole days overdue (0 on the first day)."""
+    """Drill-down rows with their actions and whole days overdue (0 on the first day), counted from
+    the limit that ran out first (sign-in while unsigned, else handling)."""
     rows = with_actions(user, items)
     for row in rows:
-        due = row.item.due_at
+        due = assignment_first_due(row.item)
         row.days_overdue = (now - due).days if due is not None and due < now else None
     return rows

@@ -6,12 +6,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from yimen.accounts.models import User
+from yimen.cases.deadlines import assignment_overdue_q
 from yimen.cases.models import (
+    LIVE_ASSIGNMENT_STATUSES,
     Assignment,
     AssignmentStatus,
     Case,
-    Deadline,
-    DeadlineState,
     Extension,
     ExtensionStatus,
     Status,
@@ -29,7 +29,7 @@ ROWS = [
     ("研判派单员", "乡镇 桃源镇", "dispatcher_taoyuan", "研判派单：待派单 {pending:taoyuan}，被退单 {returned:taoyuan}"),
     ("研判派单员", "村 杏花村", "dispatcher_taoyuan_xinghua", "小事不出村：村级研判派单"),
     ("研判派单员", "县 青溪县", "dispatcher_qingxi", "12345转办、镇里提级上来的事项：待派单 {pending:qingxi}"),
-    ("督办员", "县 青溪县", "supervisor_qingxi", "超期 {overdue:qingxi} 件；延期待审批 {extensions:qingxi} 件；下发督办单"),
+    ("督办员", "县 青溪县", "supervisor_qingxi", "逾期派单 {overdue:qingxi} 个；延期待审批 {extensions:qingxi} 件；下发督办单"),
     ("中心主任", "市 云川市", "director_yunchuan", "全市事项与红色风险 {red:yunchuan} 件；联合办理"),
     ("部门承办人", "县人社局", "handler_qingxi_hrss", "待签收 {sign:handler_qingxi_hrss}，办理中 {doing:handler_qingxi_hrss}；接单/退单/延期/办结"),
     ("部门承办人", "桃源派出所", "handler_taoyuan_police_station", "待签收 {sign:handler_taoyuan_police_station}，办理中 {doing:handler_taoyuan_police_station}"),
@@ -59,8 +59,10 @@ def _count(kind: str, arg: str) -> int:
             return owned.filter(risk="red", status__in=[Status.PENDING_DISPATCH, Status.DISPATCHED, Status.IN_PROGRESS,
                                                          Status.RETURNED, Status.REGISTERED]).count()
         if kind == "overdue":
-            return (Deadline.objects.filter(case__owning_code__startswith=code, state=DeadlineState.OPEN, due_at__lt=now)
-                    .values("case").distinct().count())
+            # What the supervisor's board and home count: live assignments past a running limit.
+            return Assignment.objects.filter(
+                assignment_overdue_q(now), case_region_code__startswith=code, status__in=LIVE_ASSIGNMENT_STATUSES
+            ).count()
         return Extension.objects.filter(case__owning_code__startswith=code, status=ExtensionStatus.PENDING).count()
     user = User.objects.filter(username=arg).first()
     if user is None:

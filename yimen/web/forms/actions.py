@@ -180,10 +180,14 @@ class UnitsForm(ActionForm):
 
 class DispatchForm(UnitsForm):
     action = Action.DISPATCH
-    body_fields = ("lead_unit", "assist_units", "reason")
+    body_fields = ("lead_unit", "assist_units", "reason", "limit_reason")
     others_field = "assist_units"
     assist_units = IdsField(required=False, widget=forms.CheckboxSelectMultiple)
     reason = _text(required=False, rows=2)
+    limit_reason = _text(
+        required=False, max_length=300, rows=0, label=_("承办期限晚于事项期限的理由"),
+        help_text=_("留空时，承办期限按事项期限缩短；填写理由则按承办规则计时，理由记入办理过程"),
+    )
 
 
 class ConveneJointForm(UnitsForm):

@@ -2,8 +2,6 @@
 colour or a status. Texts come from the domain modules (deadlines.describe_due, the choices'
 labels), never re-worded here."""
 
-from datetime import timedelta
-
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
@@ -15,8 +13,9 @@ from yimen.cases.presenting import UNGRADED, risk_suggestion_text, urgency_sugge
 
 register = template.Library()
 
-# A limit within this window is shown as due soon (amber); the sweep's warning uses its own policy.
-DUE_SOON = timedelta(hours=24)
+# A limit within this window is shown as due soon (amber), the window every count uses; the sweep's
+# warning uses its own policy.
+DUE_SOON = limits.DUE_SOON
 
 
 @register.simple_tag(takes_context=True)

@@ -288,7 +288,7 @@ def _preview(case, candidates, lead, others):
     names = {c["unit"].pk: c["unit"].name for c in candidates}
     rows = [{"unit": names[lead], "part": _("牵头"), "limits": limits}] if lead in names else []
     rows += [{"unit": names[i], "part": _("协办"), "limits": limits} for i in others if i in names and i != lead]
-    return {"rows": rows, "limits": limits}
+    return {"rows": rows, "limits": limits, "shortened": any(limit.shortened_from for limit in limits)}
 
 
 def _initial_units(candidates, triage):
