@@ -53,3 +53,24 @@ def test_the_ledger_risk_column_says_ungraded_with_the_proposal(world):
     wage = _wage_threat(world)
     risk_column = next(c for c in columns() if c.header == "风险等级")
     assert risk_column.value(wage, None) == "待研判（系统建议：红色）"
+
+
+def test_the_migration_ungrades_only_untriaged_registered_matters_left_at_the_old_default(world):
+    import importlib
+
+    from django.apps import apps
+
+    from yimen.cases.models import Case
+
+    ungrade = importlib.import_module("yimen.cases.migrations.0008_case_risk_ungraded").ungrade_untriaged
+    old_default = _wage_threat(world)
+    by_registrar = world.register(title="登记时定为黄色", risk=Risk.YELLOW)
+    triaged = t.case_triage(actor=world.dispatcher, case=_noise(world, 1), risk=Risk.BLUE)
+    Case.objects.filter(pk=old_default.pk).update(risk=Risk.BLUE, suggested_risk="", suggested_urgency="")
+
+    ungrade(apps, None)
+
+    risks = dict(Case.objects.values_list("pk", "risk"))
+    assert risks == {old_default.pk: "", by_registrar.pk: Risk.YELLOW, triaged.pk: Risk.BLUE}
+    old_default.refresh_from_db()
+    assert (old_default.suggested_risk, old_default.suggested_urgency) == (Risk.RED, "urgent")
