@@ -201,7 +201,10 @@ def _page(request, case, *, bound=None, revealed=None, status=200):
         "parties": [(p, (revealed or {}).get(p.pk)) for p in case.parties.all()],
         "items": _action_items(case, assignments, actions, bound),
         "dispatch_actions": [Action(a) for a in actions if a in DISPATCH_ACTIONS],
-        "events": timeline(case.events.all()),
+        "events": timeline(case.events.all(), unit_names={
+            **{a.unit_id: a.unit.name for a in assignments},
+            **{o.unit_id: o.unit.name for o in case.all_supervision_orders},
+        }),
         "triage": triage_summary(case, user=request.user),
         "can_reveal": can_reveal_personal_data(request.user, case, assigned),
         "reveal_purposes": REVEAL_PURPOSES,
