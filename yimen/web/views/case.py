@@ -326,6 +326,7 @@ def _dispatch_page(request, case, actions, *, bound=None, preview=None, status=2
     candidates = unit_forms[0].candidates if unit_forms else []
     lead, assists = _initial_units(candidates, triage)
     for f in unit_forms:
+        f.unit_query, f.unit_kind = request.GET.get("unit_q", "")[:50], request.GET.get("unit_kind", "")
         if not f.is_bound:
             f.initial.update({"lead_unit": lead, f.others_field: assists})
     if preview is None and Action.DISPATCH in forms:
