@@ -12,15 +12,7 @@ from datetime import datetime
 from itertools import islice
 
 from django.conf import settings
-from django.db.models import (
-    Count,
-    Max,
-    OuterRef,
-    Prefetch,
-    QuerySet,
-    Subquery,
-    prefetch_related_objects,
-)
+from django.db.models import Count, Max, OuterRef, Prefetch, QuerySet, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _

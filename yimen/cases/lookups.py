@@ -12,27 +12,13 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from yimen.accounts.scopes import (
-    REGISTER_ROLES,
-    can_register,
-    grants_for,
-    sees_everything,
-)
+from yimen.accounts.scopes import REGISTER_ROLES, can_register, grants_for, sees_everything
 from yimen.common.errors import NotFound, PermissionDenied
 from yimen.regions.models import Region
 from yimen.regions.selectors import CascadeLevel, region_cascade
 
 from .models import (
-    OPEN_STATUSES,
-    Case,
-    Category,
-    EventKind,
-    LinkKind,
-    Party,
-    PartyRole,
-    Status,
-    mask_id_number,
-    mask_phone,
+    OPEN_STATUSES, Case, Category, EventKind, LinkKind, Party, PartyRole, Status, mask_id_number, mask_phone,
 )
 from .selectors import case_visible_qs
 
