@@ -17,9 +17,7 @@ from yimen.common.errors import NotFound, PermissionDenied
 from yimen.regions.models import Region
 from yimen.regions.selectors import CascadeLevel, region_cascade
 
-from .models import (
-    OPEN_STATUSES, Case, Category, EventKind, LinkKind, Party, PartyRole, Status, mask_id_number, mask_phone,
-)
+from .models import OPEN_STATUSES, Case, Category, EventKind, LinkKind, Party, PartyRole, Status, mask_id_number, mask_phone
 from .selectors import case_visible_qs
 
 # What the window shows of one person: enough to spot a repeat, not a dossier.
