@@ -12,7 +12,8 @@ from datetime import datetime
 from itertools import islice
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Count, Max, OuterRef, Prefetch, QuerySet, Subquery, prefetch_related_objects
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -29,7 +30,10 @@ from .models import (
     Assignment,
     AssignmentPart,
     AssignmentStatus,
+    CaseEvent,
     Channel,
+    EventKind,
+    FollowUp,
     Outcome,
     Party,
     PartyRole,
@@ -44,6 +48,7 @@ from .presenting import risk_text
 DEFAULT_EXPORT_MAX_ROWS = 50_000
 CHUNK_SIZE = 500
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+AMOUNT_FORMAT = "#,##0.00"
 # Assignments that name a unit's part in the matter (a returned or cancelled one no longer does).
 _COUNTED_ASSIGNMENTS = frozenset({AssignmentStatus.PENDING, AssignmentStatus.ACCEPTED, AssignmentStatus.COMPLETED})
 
@@ -60,6 +65,7 @@ class Column:
     value: Callable  # (case, context) -> cell value
     is_datetime: bool = False
     wrap: bool = False
+    number_format: str = ""  # for numbers: written as numbers, shown in this format
 
 
 @dataclass
@@ -80,8 +86,8 @@ def _label(choices, value) -> str:
 
 
 def _local(value: datetime | None):
-    # Excel has no time zones: write the centre's local time, as staff read it on the pages.
-    return timezone.localtime(value).replace(tzinfo=None) if value else None
+    # Excel has no time zones: write the centre's local time to the minute, as staff read it on the pages.
+    return timezone.localtime(value).replace(tzinfo=None, second=0, microsecond=0) if value else None
 
 
 def _place(case, ctx: _Context) -> str:
@@ -95,9 +101,11 @@ def _place(case, ctx: _Context) -> str:
 _PLACE_PREFIXES = sorted(n for level, n in LEVEL_CODE_LENGTH.items() if level != Level.CITY)
 
 
-def _applicants(case, ctx) -> str:
+def _parties(case, role) -> str:
     shown = []
-    for party in case.ledger_applicants:
+    for party in case.ledger_parties:
+        if party.role != role:
+            continue
         extra = [t for t in (mask_id_number(party.id_number), mask_phone(party.phone)) if t]
         shown.append(f"{party.name}（{'，'.join(extra)}）" if extra else party.name)
     return "；".join(shown)
@@ -140,36 +148,52 @@ def columns() -> list[Column]:
         Column(_("受理时间"), 17, lambda c, ctx: _local(c.received_at), is_datetime=True),
         Column(_("受理渠道"), 12, lambda c, ctx: _label(Channel, c.channel)),
         Column(_("事发地/所属区划"), 30, _place),
-        Column(_("当事人(申请人)"), 28, _applicants),
+        Column(_("当事人(申请人)"), 28, lambda c, ctx: _parties(c, PartyRole.APPLICANT)),
+        Column(_("被申请人"), 28, lambda c, ctx: _parties(c, PartyRole.RESPONDENT)),
         Column(_("事项类别"), 14, _category),
         Column(_("矛盾纠纷简要情况"), 50, lambda c, ctx: f"{c.title}：{c.description}".strip("："), wrap=True),
         Column(_("诉求"), 30, lambda c, ctx: c.request, wrap=True),
+        Column(_("涉及金额(元)"), 14, lambda c, ctx: c.amount, number_format=AMOUNT_FORMAT),
+        Column(_("涉及人数"), 9, lambda c, ctx: c.headcount, number_format="0"),
         Column(_("风险等级"), 9, lambda c, ctx: risk_text(c.risk, c.suggested_risk), wrap=True),
         Column(_("紧急程度"), 14, lambda c, ctx: _label(Urgency, c.urgency)),
         Column(_("牵头单位"), 24, _lead),
         Column(_("协办单位"), 28, lambda c, ctx: join_list(_units(c, AssignmentPart.ASSIST))),
         Column(_("状态"), 10, lambda c, ctx: _label(Status, c.status)),
+        Column(_("签收时间"), 17, lambda c, ctx: _local(c.accepted_at), is_datetime=True),
         Column(_("办理期限"), 17, lambda c, ctx: _local(c.due_at), is_datetime=True),
         Column(_("是否超期"), 9, _overdue),
         Column(_("办结时间"), 17, lambda c, ctx: _local(c.resolved_at), is_datetime=True),
         Column(_("办理结果"), 36, _result, wrap=True),
+        Column(_("调解次数"), 9, lambda c, ctx: c.ledger_mediation_sessions, number_format="0"),
+        Column(_("回访时间"), 17, lambda c, ctx: _local(c.ledger_followed_up_at), is_datetime=True),
         Column(_("回访满意度"), 11, lambda c, ctx: _label(Satisfaction, c.satisfaction)),
         Column(_("责任中心"), 20, lambda c, ctx: c.owning_centre.name),
     ]
 
 
 def ledger_queryset(qs: QuerySet) -> QuerySet:
-    """What each row needs from its own table and its to-one relations (one query for them all)."""
-    return qs.select_related("category", "category__parent", "owning_centre").defer("triage")
+    """What each row needs from its own table, its to-one relations and two counted subqueries
+    (mediation sessions, the latest follow-up): one query for them all."""
+    sessions = (
+        CaseEvent.objects.filter(case=OuterRef("pk"), kind=EventKind.PROGRESS_RECORDED, payload__record_kind="mediation")
+        .order_by().values("case").annotate(n=Count("id")).values("n")
+    )
+    followed_up = FollowUp.objects.filter(case=OuterRef("pk")).order_by().values("case").annotate(at=Max("created_at")).values("at")
+    return (
+        qs.select_related("category", "category__parent", "owning_centre").defer("triage")
+        .annotate(ledger_mediation_sessions=Coalesce(Subquery(sessions), 0), ledger_followed_up_at=Subquery(followed_up))
+    )
 
 
 def _with_relations(chunk: list, ctx: _Context) -> None:
-    """Read one chunk's units, applicants and place names: three queries per chunk, none per row."""
+    """Read one chunk's units, parties and place names: three queries per chunk, none per row."""
     prefetch_related_objects(
         chunk,
         Prefetch("assignments", queryset=Assignment.objects.select_related("unit").order_by("dispatched_at", "id"),
                  to_attr="ledger_assignments"),
-        Prefetch("parties", queryset=Party.objects.filter(role=PartyRole.APPLICANT).order_by("id"), to_attr="ledger_applicants"),
+        Prefetch("parties", queryset=Party.objects.filter(role__in=(PartyRole.APPLICANT, PartyRole.RESPONDENT)).order_by("id"),
+                 to_attr="ledger_parties"),
     )
     wanted = {c.region_code[:n] for c in chunk for n in _PLACE_PREFIXES if n <= len(c.region_code or "")}
     wanted -= ctx.places.keys()
@@ -215,6 +239,7 @@ def ledger_write(qs: QuerySet, out, *, notes: list[tuple[str, str]] = (), cap: i
             # Styled cells cost a style look-up each in openpyxl; only the dates and the long texts get one.
             sheet.append([
                 _styled(sheet, value, number_format=DATETIME_FORMAT) if col.is_datetime and value is not None
+                else _styled(sheet, value, number_format=col.number_format) if col.number_format and value is not None
                 else _styled(sheet, value, alignment=wrap) if col.wrap and value
                 else _plain(sheet, value)
                 for col in cols for value in (col.value(case, ctx),)

@@ -1,5 +1,6 @@
 """Reads for the unified window (无差别受理): a person's earlier matters, the category tree for the
-type-ahead, the places a user may register at, and the matter a receipt is printed for.
+type-ahead, the places a user may register at, the matter a receipt is printed for, and the
+notice of non-acceptance.
 
 Scope comes from accounts.scopes (visible_cases_q, can_register, REGISTER_ROLES), never decided
 here. Each function costs a fixed number of queries, however long a person's history is.
@@ -9,13 +10,14 @@ from dataclasses import dataclass
 
 from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from yimen.accounts.scopes import REGISTER_ROLES, can_register, region_codes_for, sees_everything
 from yimen.common.errors import NotFound, PermissionDenied
 from yimen.regions.models import Region
 from yimen.regions.selectors import CascadeLevel, region_cascade
 
-from .models import OPEN_STATUSES, Case, Category, LinkKind, Party, PartyRole, mask_id_number, mask_phone
+from .models import OPEN_STATUSES, Case, Category, EventKind, LinkKind, Party, PartyRole, Status, mask_id_number, mask_phone
 from .selectors import case_visible_qs
 
 # What the window shows of one person: enough to spot a repeat, not a dossier.
@@ -179,3 +181,51 @@ def case_receipt_get(*, user, number: str) -> Case:
     if not can_register(user, case.region):
         raise PermissionDenied(_("只有可在该地登记事项的人员可以打印受理回执。"))
     return case
+
+
+# ---------------------------------------------------------------------------------------------
+# The notice of non-acceptance (不予受理告知书)
+
+# No category carries its own statute for turning a matter away, so the notice cites the general
+# rules of classified handling: petitions go to the lawful channel, disputes to the body in charge.
+NOT_ACCEPT_LEGAL_BASIS = _l(
+    "依据《信访工作条例》关于依法分类处理信访诉求的规定和《中华人民共和国人民调解法》的有关规定，"
+    "该事项不属于本中心受理范围，请按上述去向依法反映或申请处理。"
+)
+
+
+@dataclass(frozen=True)
+class NotAcceptNotice:
+    """What the 不予受理告知书 prints: reason and where to go exactly as the clerk wrote them."""
+
+    case: Case
+    parties: list[Party]
+    reason: str
+    where_to_go: str
+    decided_at: object  # datetime of the decision
+    legal_basis: str
+
+
+def not_accept_notice_get(*, user, number: str) -> NotAcceptNotice:
+    """The notice for a matter not accepted; NotFound outside the user's scope or if it was accepted."""
+    case = (
+        case_visible_qs(user)
+        .select_related("registering_centre", "owning_centre")
+        .prefetch_related("parties")
+        .defer("triage")
+        .filter(number=number, status=Status.NOT_ACCEPTED)
+        .first()
+    )
+    if case is None:
+        raise NotFound()
+    event = case.events.filter(kind=EventKind.NOT_ACCEPTED).order_by("-created_at", "-id").first()
+    if event is None:
+        raise NotFound()
+    return NotAcceptNotice(
+        case=case,
+        parties=[p for p in case.parties.all() if p.role == PartyRole.APPLICANT] or list(case.parties.all()),
+        reason=event.reason,
+        where_to_go=event.payload.get("where_to_go", ""),
+        decided_at=event.created_at,
+        legal_basis=str(NOT_ACCEPT_LEGAL_BASIS),
+    )

@@ -8,6 +8,7 @@ events costs nothing more than the prefetch that loaded them.
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -45,6 +46,7 @@ class EventView:
     reason: str
     reason_label: str
     details: list[tuple[str, str]] = field(default_factory=list)
+    count: int = 1  # a run of repeated warnings shown as one entry ("临期预警 ×5")
 
     @property
     def status_changed(self) -> bool:
@@ -213,8 +215,15 @@ def event_details(kind: str, payload: dict) -> list[tuple[str, str]]:
     return rows
 
 
-def event_view(event) -> EventView:
-    """One timeline entry: who, when, what, from which status to which, why, and the details."""
+def event_view(event, unit_names: dict | None = None) -> EventView:
+    """One timeline entry: who, when, what, from which status to which, why, and the details.
+
+    A limit's warning or overrun names the unit whose limit it is (`unit_names`: unit id → name).
+    """
+    details = event_details(event.kind, event.payload)
+    unit = (unit_names or {}).get((event.payload or {}).get("unit_id"))
+    if unit and event.kind in _LIMIT_EVENTS:
+        details.insert(0, (_("单位"), unit))
     return EventView(
         kind=event.kind,
         kind_label=_label(EventKind, event.kind),
@@ -224,9 +233,33 @@ def event_view(event) -> EventView:
         to_status_label=_label(Status, event.to_status),
         reason=event.reason,
         reason_label=str(_REASON_LABELS.get(event.kind, _l("说明"))),
-        details=event_details(event.kind, event.payload),
+        details=details,
     )
 
 
-def timeline(events) -> list[EventView]:
-    return [event_view(e) for e in events]
+_LIMIT_EVENTS = frozenset({EventKind.DEADLINE_WARNED, EventKind.DEADLINE_OVERDUE})
+
+
+def timeline(events, *, unit_names: dict | None = None) -> list[EventView]:
+    """The entries in order; a run of consecutive warnings folds into one ("临期预警 ×5") that keeps
+    each warning's unit and text as a detail row, so a long-running matter's timeline stays readable."""
+    views: list[EventView] = []
+    for event in events:
+        view = event_view(event, unit_names)
+        last = views[-1] if views else None
+        if last is not None and view.kind == last.kind == EventKind.DEADLINE_WARNED:
+            if last.count == 1:
+                last.details = [_warning_row(last)]
+            last.count += 1
+            last.details.append(_warning_row(view))
+            last.kind_label = _("%(kind)s ×%(n)d") % {"kind": _label(EventKind, view.kind), "n": last.count}
+            last.reason = ""
+            continue
+        views.append(view)
+    return views
+
+
+def _warning_row(view: EventView) -> tuple[str, str]:
+    unit = dict(view.details).get(_("单位"), "")
+    when = timezone.localtime(view.created_at).strftime("%m-%d %H:%M")
+    return (f"{when} {unit}".strip(), view.reason)

@@ -249,21 +249,27 @@ def _insert_told(writer: _Writer, told: list[tuple[int, int]], texts: list[tuple
         "t(idx, reason, subject, rest, stamp) AS (VALUES " + ", ".join(["(%s, %s, %s, %s, %s)"] * len(texts)) + ") "
     )
     cte_params = [v for pair in told for v in pair] + [v for text in texts for v in text]
-    # The payload is JSON text: {"deadline": <id>, "step": …}. PostgreSQL's column is jsonb.
+    # The payload is JSON text: {"deadline": <id>, "step": …}; the event's also has "unit_id" (or null),
+    # so the timeline can name whose limit it is. PostgreSQL's column is jsonb.
+    unit = "COALESCE(a.unit_id, s.unit_id)"
     payload = "'{\"deadline\": ' || d.id || ', ' || t.rest"
+    event_payload = (
+        "'{\"deadline\": ' || d.id || ', \"unit_id\": ' || COALESCE(CAST(" + unit + " AS TEXT), 'null') || ', ' || t.rest"
+    )
     if connection.vendor == "postgresql":
-        payload = f"CAST({payload} AS jsonb)"
+        payload, event_payload = f"CAST({payload} AS jsonb)", f"CAST({event_payload} AS jsonb)"
     joined = (
         f"FROM r JOIN {qn(Deadline._meta.db_table)} d ON d.id = r.deadline_id "
         f"JOIN {qn(Case._meta.db_table)} c ON c.id = d.case_id JOIN t ON t.idx = r.idx "
+        f"LEFT JOIN {qn(Assignment._meta.db_table)} a ON a.id = d.assignment_id "
+        f"LEFT JOIN {qn(SupervisionOrder._meta.db_table)} s ON s.id = d.supervision_id "
     )
     event_sql = (
         f"INSERT INTO {qn(CaseEvent._meta.db_table)} "
         "(case_id, kind, actor_id, actor_label, from_status, to_status, reason, payload, created_at) "
-        f"{cte}SELECT d.case_id, %s, NULL, %s, c.status, c.status, t.reason, {payload}, %s {joined}"
+        f"{cte}SELECT d.case_id, %s, NULL, %s, c.status, c.status, t.reason, {event_payload}, %s {joined}"
     )
-    # The unit that owns a unit-level limit (assignment, supervision order), else the owning centre.
-    unit = "COALESCE(a.unit_id, s.unit_id)"
+    # Messages go to the unit that owns a unit-level limit (assignment, supervision order), else the owning centre.
     message_sql = (
         # The WITH goes after INSERT INTO (…): Python's sqlite3 reports no rowcount for a statement
         # that starts with WITH.
@@ -273,8 +279,6 @@ def _insert_told(writer: _Writer, told: list[tuple[int, int]], texts: list[tuple
         f"{cte}SELECT %s, d.case_id, NULL, {unit}, CASE WHEN {unit} IS NULL THEN c.owning_centre_id END, '', "
         f"'[' || c.number || '] ' || t.subject, c.title || %s || t.reason, {payload}, "
         f"%s || ':' || d.id || ':' || t.stamp, %s, 0, %s, NULL, '', %s, NULL {joined}"
-        f"LEFT JOIN {qn(Assignment._meta.db_table)} a ON a.id = d.assignment_id "
-        f"LEFT JOIN {qn(SupervisionOrder._meta.db_table)} s ON s.id = d.supervision_id "
         # One message per deadline and due time: the same crossing is never told twice, while a
         # limit that was extended and runs out again is told again. (WHERE: SQLite's upsert
         # grammar needs one before ON CONFLICT.)

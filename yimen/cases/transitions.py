@@ -565,7 +565,8 @@ def case_not_accept(*, actor, case: Case, reason: str, where_to_go: str) -> Case
         reason = _require_text(reason, "reason", _("不予受理理由"))
         where_to_go = _require_text(where_to_go, "where_to_go", _("告知去向"))
         with in_default_language():  # stored: read by everyone, in the site's language
-            ctx.case.result = _("不予受理：%(reason)s。请向%(where)s反映。") % {"reason": reason, "where": where_to_go}
+            # Both texts as written: wrapping them in a sentence ("请向…反映。") mangled what was typed.
+            ctx.case.result = _("不予受理理由：%(reason)s\n告知去向：%(where)s") % {"reason": reason, "where": where_to_go}
         return _close_early(ctx, Status.NOT_ACCEPTED, EventKind.NOT_ACCEPTED, reason, where_to_go=where_to_go,
                             _fields=("result",))
 

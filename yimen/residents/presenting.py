@@ -142,7 +142,8 @@ def _closing_step(event, p) -> ResidentStep:
     if kind == EventKind.NOT_ACCEPTED:
         reason = (event.reason or "").rstrip("。.；; ")
         where = p.get("where_to_go", "")
-        return ResidentStep(event.created_at, _("不予受理"), _("%(reason)s。请向%(where)s反映。") % {"reason": reason, "where": where})
+        # Where to go as the clerk wrote it: wrapping it ("请向…反映。") mangled "请持合同到…申请仲裁".
+        return ResidentStep(event.created_at, _("不予受理"), _("%(reason)s。告知去向：%(where)s") % {"reason": reason, "where": where})
     if kind == EventKind.REFERRED_OUT:
         return ResidentStep(event.created_at, _("已引导至%(target)s") % {"target": _label(ReferralTarget, p.get("target"))}, event.reason)
     return ResidentStep(event.created_at, _("已撤回"), event.reason)

@@ -80,6 +80,9 @@ def test_a_unit_level_limit_warns_the_unit(world, at_monday):
     deadline_sweep(now=sign.warn_at + MINUTE)
 
     assert OutboxMessage.objects.filter(kind="deadline_warned", recipient_unit=world.hrss).count() == 1
+    # The event names whose limit it is, so the timeline can say so.
+    warned = [e for e in _events(case, EventKind.DEADLINE_WARNED) if e.payload["deadline"] == sign.pk]
+    assert [e.payload["unit_id"] for e in warned] == [world.hrss.pk]
 
 
 def test_a_limit_found_already_past_due_is_told_overdue_not_warned(world, at_monday):

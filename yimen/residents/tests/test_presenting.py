@@ -98,10 +98,10 @@ def test_the_residents_own_rating_shows_with_their_comment_and_the_reopening(wor
     assert view.status_words == "已收到，正在安排办理单位" and view.due  # handling again, with a new limit
 
 
-def test_a_refusal_says_where_to_go_in_one_sentence(world):
-    case = t.case_not_accept(actor=world.clerk, case=world.register(), reason="属于劳动仲裁受理范围。", where_to_go="青溪县劳动人事争议仲裁委员会")
+def test_a_refusal_says_where_to_go_as_written(world):
+    case = t.case_not_accept(actor=world.clerk, case=world.register(), reason="属于劳动仲裁受理范围。", where_to_go="请持合同到青溪县劳动人事争议仲裁委员会申请仲裁")
     view = _view(case)
-    assert view.steps[-1].text == "属于劳动仲裁受理范围。请向青溪县劳动人事争议仲裁委员会反映。"
+    assert view.steps[-1].text == "属于劳动仲裁受理范围。告知去向：请持合同到青溪县劳动人事争议仲裁委员会申请仲裁"
 
 
 def test_the_due_time_shows_while_the_matter_is_open_and_marks_a_provisional_one(world):

@@ -130,6 +130,8 @@ class UnitsForm(ActionForm):
     def __init__(self, *args, candidates=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.candidates = list(candidates)
+        # The picker's filter (name, kind), set by the page from GET; checked units are always shown.
+        self.unit_query, self.unit_kind = "", ""
         choices = [(str(c["unit"].pk), c["unit"].name) for c in self.candidates]
         self.fields["lead_unit"].widget.choices = choices
         self.fields[self.others_field].choices = choices
@@ -152,8 +154,13 @@ class UnitsForm(ActionForm):
         body["tasks"] = self.tasks()
         return body
 
+    def unit_kinds(self) -> list[tuple[str, str]]:
+        """The kinds among the candidates, for the picker's kind filter."""
+        return sorted({(c["unit"].kind, c["unit"].get_kind_display()) for c in self.candidates}, key=lambda k: k[1])
+
     def unit_rows(self) -> list[dict]:
-        """The candidates as the picker shows them: checked as typed (bound) or as suggested."""
+        """The candidates as the picker shows them: checked as typed (bound) or as suggested, the checked
+        and the responsible units first; others only if they match the name and kind filter."""
         if self.is_bound:
             lead, others = str(self.data.get("lead_unit", "")), set(self.data.getlist(self.others_field))
         else:
@@ -166,7 +173,11 @@ class UnitsForm(ActionForm):
                 "id": uid, "unit": c["unit"], "part": c["part"], "duty": c["duty"], "lead": uid == lead,
                 "other": uid in others, "task": self[f"task_{uid}"].value() or "",
             })
-        return rows
+        query, kind = self.unit_query.strip(), self.unit_kind
+        rows = [r for r in rows if r["lead"] or r["other"] or (
+            (not query or query in r["unit"].name) and (not kind or r["unit"].kind == kind))]
+        # Stable sort: the suggested (checked) units, then those on the responsibility list, then the rest.
+        return sorted(rows, key=lambda r: (not (r["lead"] or r["other"]), not r["part"]))
 
     def chosen_ids(self) -> tuple[int | None, list[int]]:
         """The lead and other units as typed (for the preview), valid or not."""

@@ -102,6 +102,27 @@ def test_the_timeline_tells_every_event_in_chinese(client, world):
     assert "待签收 → 办理中" in timeline
 
 
+def test_repeated_warnings_fold_and_each_limit_names_its_unit(client, world):
+    from django.utils import timezone
+
+    from yimen.cases.models import CaseEvent, EventKind
+
+    case = world.in_progress()
+    now = timezone.now()
+    for i in range(5):
+        CaseEvent.objects.create(case=case, kind=EventKind.DEADLINE_WARNED, actor_label="系统", reason=f"签收期限将于{i}日后到期。",
+                                 payload={"deadline": 1, "unit_id": world.hrss.pk, "step": "sign"}, created_at=now)
+    CaseEvent.objects.create(case=case, kind=EventKind.DEADLINE_OVERDUE, actor_label="系统", reason="办理期限已届满，现已超期。",
+                             payload={"deadline": 2, "unit_id": world.justice_office.pk, "step": "handle"}, created_at=now)
+    html = _page(client, world.director, case).content.decode()
+    timeline = html[html.index('id="timeline-h"'):]
+    assert timeline.count("event-deadline_warned") == 1 and "临期预警 ×5" in timeline
+    assert all(f"签收期限将于{i}日后到期。" in timeline for i in range(5))
+    overdue = timeline[timeline.index("event-deadline_overdue"):]
+    assert "青溪县人力资源和社会保障局" in timeline[:timeline.index("event-deadline_overdue")]
+    assert "桃源镇司法所" in overdue[:overdue.index("</li>")]
+
+
 def test_extensions_and_supervision_orders_are_listed(client, world):
     case = world.in_progress()
     t.supervision_issue(actor=world.supervisor, case=case, content="请加快")

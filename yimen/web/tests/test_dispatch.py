@@ -272,3 +272,28 @@ def test_the_dispatch_view_needs_the_same_number_of_queries_however_many_units(c
     Responsibility.objects.create(category=world.labour, level="township", unit_kind=UnitKind.HRSS, part="lead")
     many = world.register(title="第二件")
     assert _count(client, world.dispatcher, many) == first
+
+
+def _picker_names(html: str) -> list[str]:
+    form = html[html.index('id="dispatch-form"'):]
+    form = form[: form.index("</form>")]
+    return re.findall(r'data-unit-name="([^"]+)"', form)
+
+
+def test_the_unit_picker_filters_by_name_and_kind_with_the_suggested_units_first(client, world):
+    for i in range(6):
+        Unit.objects.create(name=f"桃源镇第{i}办公室", kind=UnitKind.CIVIL_AFFAIRS, region=world.township)
+    Responsibility.objects.create(category=world.labour, level="township", unit_kind=UnitKind.HRSS, part="lead", duty="劳动保障监察")
+    case = world.register()
+    html = _get(client, world.dispatcher, case).content.decode()
+    names = _picker_names(html)
+    assert names[0] == world.hrss.name and "桃源镇第5办公室" in names  # the responsible unit first, all shown
+    assert 'name="unit_q"' in html and 'name="unit_kind"' in html and "web/case.js" in html
+
+    by_name = _picker_names(_get(client, world.dispatcher, case, data={"unit_q": "第3"}).content.decode())
+    # The preselected (checked) units stay shown, first; of the others only the match.
+    assert by_name[0] == world.hrss.name and by_name[-1] == "桃源镇第3办公室"
+    assert not any(f"桃源镇第{i}办公室" in by_name for i in (0, 1, 2, 4, 5))
+    by_kind = _picker_names(_get(client, world.dispatcher, case, data={"unit_kind": UnitKind.CIVIL_AFFAIRS}).content.decode())
+    assert by_kind[0] == world.hrss.name and by_kind[-6:] == [f"桃源镇第{i}办公室" for i in range(6)]
+    assert len(by_kind) < len(names)

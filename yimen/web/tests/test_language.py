@@ -101,4 +101,4 @@ def test_what_an_english_reading_dispatcher_stores_or_sends_stays_in_the_sites_l
         t.case_not_accept(actor=world.dispatcher, case=turned_down, reason="属于法院管辖", where_to_go="人民法院")
     assert OutboxMessage.objects.get(kind="assignment_created").subject == f"[{dispatched.number}] 新派单：请在期限内签收"
     turned_down.refresh_from_db()
-    assert turned_down.result == "不予受理：属于法院管辖。请向人民法院反映。"
+    assert turned_down.result == "不予受理理由：属于法院管辖\n告知去向：人民法院"

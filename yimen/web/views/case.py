@@ -201,7 +201,10 @@ def _page(request, case, *, bound=None, revealed=None, status=200):
         "parties": [(p, (revealed or {}).get(p.pk)) for p in case.parties.all()],
         "items": _action_items(case, assignments, actions, bound),
         "dispatch_actions": [Action(a) for a in actions if a in DISPATCH_ACTIONS],
-        "events": timeline(case.events.all()),
+        "events": timeline(case.events.all(), unit_names={
+            **{a.unit_id: a.unit.name for a in assignments},
+            **{o.unit_id: o.unit.name for o in case.all_supervision_orders},
+        }),
         "triage": triage_summary(case, user=request.user),
         "can_reveal": can_reveal_personal_data(request.user, case, assigned),
         "reveal_purposes": REVEAL_PURPOSES,
@@ -323,6 +326,7 @@ def _dispatch_page(request, case, actions, *, bound=None, preview=None, status=2
     candidates = unit_forms[0].candidates if unit_forms else []
     lead, assists = _initial_units(candidates, triage)
     for f in unit_forms:
+        f.unit_query, f.unit_kind = request.GET.get("unit_q", "")[:50], request.GET.get("unit_kind", "")
         if not f.is_bound:
             f.initial.update({"lead_unit": lead, f.others_field: assists})
     if preview is None and Action.DISPATCH in forms:

@@ -1,4 +1,4 @@
-"""The unified window (无差别受理) and the receipt (受理回执).
+"""The unified window (无差别受理), the receipt (受理回执) and the notice of non-acceptance (不予受理告知书).
 
 The window is one form for any matter; it calls intake.case_register and sends the clerk to the
 printable receipt. Its htmx helpers (a party's earlier matters, category type-ahead, the place
@@ -147,6 +147,20 @@ def case_receipt(request, number):
     })
 
 
+@login_required
+@require_GET
+def case_not_accept_notice(request, number):
+    """不予受理告知书: printable on A4, for a matter not accepted, reason and where to go as written."""
+    try:
+        notice = lookups.not_accept_notice_get(user=request.user, number=number)
+    except NotFound:
+        raise Http404 from None
+    return render(request, "web/case/not_accept_notice.html", {
+        "title": _("不予受理告知书"), "active_section": "cases", "notice": notice, "case": notice.case,
+        "centre": notice.case.owning_centre,
+    })
+
+
 def qr_svg(text: str, *, scale: int = 4) -> str:
     """`text` as an inline SVG QR code (segno; no request leaves the server)."""
     return mark_safe(segno.make(text, error="m").svg_inline(scale=scale, border=2, svgclass="qr", lineclass="qr-line"))
@@ -158,4 +172,5 @@ urlpatterns = [
     path("window/categories/", window_categories, name="window_categories"),
     path("window/regions/", window_regions, name="window_regions"),
     path("cases/<str:number>/receipt/", case_receipt, name="case_receipt"),
+    path("cases/<str:number>/not-accepted-notice/", case_not_accept_notice, name="case_not_accept_notice"),
 ]
