@@ -26,83 +26,82 @@ STAFF_ACTIONS = [action for action in Action if action not in RESIDENT_ONLY_ACTI
 @dataclass(frozen=True)
 class ActionSpec:
     action: str
-    schema: type[s.In]
-    call: Callable  # (actor, case, body) -> None
+    schema: type[s.ActionIn]
+    service: Callable  # one service in yimen.cases.transitions
+    arguments: Callable  # body -> the service's own keyword arguments (loads the units, category … it names)
+
+    def call(self, actor, case, body) -> None:
+        """Run the service; `expected_status` (if the body has it) makes it refuse a matter moved since."""
+        self.service(actor=actor, case=case, expected_status=_v(body.expected_status), **self.arguments(body))
 
 
 def _v(choice) -> str:
     return choice.value if choice is not None else ""
 
 
-def _triage(actor, case, b: s.TriageIn):
-    t.case_triage(
-        actor=actor, case=case, category=category_by_code(b.category), urgency=_v(b.urgency), risk=_v(b.risk),
-        domain_class=_v(b.domain_class), risk_reason=b.risk_reason, accept_suggestion=b.accept_suggestion,
+def _triage(b: s.TriageIn) -> dict:
+    return dict(
+        category=category_by_code(b.category), urgency=_v(b.urgency), risk=_v(b.risk), domain_class=_v(b.domain_class),
+        risk_reason=b.risk_reason, accept_suggestion=b.accept_suggestion,
     )
 
 
-def _dispatch(actor, case, b: s.DispatchIn):
-    t.case_dispatch(
-        actor=actor, case=case, lead_unit=unit_by_id(b.lead_unit, field="lead_unit"),
-        assist_units=units_by_id(b.assist_units, field="assist_units"), tasks=dict(b.tasks), reason=b.reason,
+def _dispatch(b: s.DispatchIn) -> dict:
+    return dict(
+        lead_unit=unit_by_id(b.lead_unit, field="lead_unit"), assist_units=units_by_id(b.assist_units, field="assist_units"),
+        tasks=dict(b.tasks), reason=b.reason,
     )
 
 
-def _convene_joint(actor, case, b: s.ConveneJointIn):
-    t.case_convene_joint(
-        actor=actor, case=case, lead_unit=unit_by_id(b.lead_unit, field="lead_unit"),
-        units=units_by_id(b.units, field="units"), reason=b.reason, tasks=dict(b.tasks),
+def _convene_joint(b: s.ConveneJointIn) -> dict:
+    return dict(
+        lead_unit=unit_by_id(b.lead_unit, field="lead_unit"), units=units_by_id(b.units, field="units"), reason=b.reason,
+        tasks=dict(b.tasks),
     )
 
 
-def _extension_decide(approve: bool):
-    def call(actor, case, b):
-        t.extension_decide(actor=actor, case=case, approve=approve, reason=b.reason, extension_id=b.extension_id)
-
-    return call
+def _reason(b) -> dict:
+    return dict(reason=b.reason)
 
 
-_CALLS: dict[str, Callable] = {
-    Action.TRIAGE: _triage,
-    Action.DISPATCH: _dispatch,
-    Action.ACCEPT: lambda actor, case, b: t.assignment_accept(actor=actor, case=case, assignment_id=b.assignment_id),
-    Action.RETURN: lambda actor, case, b: t.assignment_return(
-        actor=actor, case=case, reason=b.reason, assignment_id=b.assignment_id
+def _resolution(b: s.ResolveIn) -> dict:
+    return dict(outcome=b.outcome.value, result=b.result)
+
+
+def _extension_decision(approve: bool):
+    return lambda b: dict(approve=approve, reason=b.reason, extension_id=b.extension_id)
+
+
+# action -> (service, the service's arguments from the body)
+_CALLS: dict[str, tuple[Callable, Callable]] = {
+    Action.TRIAGE: (t.case_triage, _triage),
+    Action.DISPATCH: (t.case_dispatch, _dispatch),
+    Action.ACCEPT: (t.assignment_accept, lambda b: dict(assignment_id=b.assignment_id)),
+    Action.RETURN: (t.assignment_return, lambda b: dict(reason=b.reason, assignment_id=b.assignment_id)),
+    Action.RECORD_PROGRESS: (t.case_record_progress, lambda b: dict(note=b.note, kind=b.kind, details=b.details)),
+    Action.RESOLVE: (t.case_resolve, _resolution),
+    Action.RESOLVE_ON_SPOT: (t.case_resolve_on_spot, _resolution),
+    Action.FOLLOW_UP: (
+        t.case_follow_up, lambda b: dict(satisfaction=b.satisfaction.value, comment=b.comment, method=b.method)
     ),
-    Action.RECORD_PROGRESS: lambda actor, case, b: t.case_record_progress(
-        actor=actor, case=case, note=b.note, kind=b.kind, details=b.details
+    Action.ARCHIVE: (t.case_archive, lambda b: dict(note=b.note)),
+    Action.ESCALATE: (t.case_escalate, _reason),
+    Action.REQUEST_EXTENSION: (
+        t.extension_request, lambda b: dict(amount=b.amount, reason=b.reason, assignment_id=b.assignment_id)
     ),
-    Action.RESOLVE: lambda actor, case, b: t.case_resolve(actor=actor, case=case, outcome=b.outcome.value, result=b.result),
-    Action.RESOLVE_ON_SPOT: lambda actor, case, b: t.case_resolve_on_spot(
-        actor=actor, case=case, outcome=b.outcome.value, result=b.result
-    ),
-    Action.FOLLOW_UP: lambda actor, case, b: t.case_follow_up(
-        actor=actor, case=case, satisfaction=b.satisfaction.value, comment=b.comment, method=b.method
-    ),
-    Action.ARCHIVE: lambda actor, case, b: t.case_archive(actor=actor, case=case, note=b.note),
-    Action.ESCALATE: lambda actor, case, b: t.case_escalate(actor=actor, case=case, reason=b.reason),
-    Action.REQUEST_EXTENSION: lambda actor, case, b: t.extension_request(
-        actor=actor, case=case, amount=b.amount, reason=b.reason, assignment_id=b.assignment_id
-    ),
-    Action.APPROVE_EXTENSION: _extension_decide(True),
-    Action.REFUSE_EXTENSION: _extension_decide(False),
-    Action.SUPERVISE: lambda actor, case, b: t.supervision_issue(
-        actor=actor, case=case, content=b.content, unit=unit_by_id(b.unit, field="unit")
-    ),
-    Action.ANSWER_SUPERVISION: lambda actor, case, b: t.supervision_answer(
-        actor=actor, case=case, answer=b.answer, order_id=b.order_id
-    ),
-    Action.CONVENE_JOINT: _convene_joint,
-    Action.REFER_OUT: lambda actor, case, b: t.case_refer_out(actor=actor, case=case, target=b.target.value, reason=b.reason),
-    Action.NOT_ACCEPT: lambda actor, case, b: t.case_not_accept(
-        actor=actor, case=case, reason=b.reason, where_to_go=b.where_to_go
-    ),
-    Action.WITHDRAW: lambda actor, case, b: t.case_withdraw(actor=actor, case=case, reason=b.reason),
-    Action.REOPEN: lambda actor, case, b: t.case_reopen(actor=actor, case=case, reason=b.reason),
+    Action.APPROVE_EXTENSION: (t.extension_decide, _extension_decision(True)),
+    Action.REFUSE_EXTENSION: (t.extension_decide, _extension_decision(False)),
+    Action.SUPERVISE: (t.supervision_issue, lambda b: dict(content=b.content, unit=unit_by_id(b.unit, field="unit"))),
+    Action.ANSWER_SUPERVISION: (t.supervision_answer, lambda b: dict(answer=b.answer, order_id=b.order_id)),
+    Action.CONVENE_JOINT: (t.case_convene_joint, _convene_joint),
+    Action.REFER_OUT: (t.case_refer_out, lambda b: dict(target=b.target.value, reason=b.reason)),
+    Action.NOT_ACCEPT: (t.case_not_accept, lambda b: dict(reason=b.reason, where_to_go=b.where_to_go)),
+    Action.WITHDRAW: (t.case_withdraw, _reason),
+    Action.REOPEN: (t.case_reopen, _reason),
 }
 
 ACTIONS: dict[str, ActionSpec] = {
-    str(action): ActionSpec(str(action), s.ACTION_SCHEMAS[action], _CALLS[action]) for action in STAFF_ACTIONS
+    str(action): ActionSpec(str(action), s.ACTION_SCHEMAS[action], *_CALLS[action]) for action in STAFF_ACTIONS
 }
 assert set(ACTIONS) == set(MOVES) - RESIDENT_ONLY_ACTIONS, "every staff move in rules.MOVES needs a body schema and an adapter"
 

@@ -101,6 +101,7 @@ FIELD_LABELS = {
     "number": "事项编号",
     "action": "操作",
     "party_id": "当事人编号",
+    "expected_status": "您看到的事项状态",
     "Idempotency-Key": "幂等键(Idempotency-Key)",
     # Per action (the action's name first): the same field name means different things.
     "request_extension.amount": "延期时长",
@@ -466,7 +467,15 @@ def _opt_id(label: str):
     return Field(None, ge=1, description=label)
 
 
-class TriageIn(In):
+class ActionIn(In):
+    """Base of every action's body: the optional status the client last saw."""
+
+    expected_status: Annotated[
+        Status | None, _enum(Status, "可选：您看到的事项状态；若事项已被他人改为其他状态，返回409 stale_status 及当前状态")
+    ] = None
+
+
+class TriageIn(ActionIn):
     category: str | None = Field(None, max_length=40, description="纠纷类别代码")
     urgency: Annotated[Urgency | None, _enum(Urgency)] = None
     risk: Annotated[Risk | None, _enum(Risk, "红色须填 risk_reason")] = None
@@ -486,7 +495,7 @@ def _tasks_within(tasks: dict[int, str], units: set) -> dict[int, str]:
     return tasks
 
 
-class DispatchIn(In):
+class DispatchIn(ActionIn):
     lead_unit: int = Field(ge=1, description="牵头单位编号")
     assist_units: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list, max_length=30, description="协办单位编号")
     tasks: Annotated[dict[int, Annotated[str, Field(max_length=300)]], LONG_TEXT] = Field(
@@ -500,67 +509,67 @@ class DispatchIn(In):
         return _tasks_within(tasks, {info.data.get("lead_unit"), *info.data.get("assist_units", ())})
 
 
-class AcceptIn(In):
+class AcceptIn(ActionIn):
     assignment_id: int | None = _opt_id("派单编号；留空为本单位待签收的派单")
 
 
-class ReturnIn(In):
+class ReturnIn(ActionIn):
     reason: LongText = _text("退单理由")
     assignment_id: int | None = _opt_id("派单编号；留空为本单位的派单")
 
 
-class RecordProgressIn(In):
+class RecordProgressIn(ActionIn):
     note: LongText = _text("办理情况")
     kind: str = Field("handling", max_length=20, description="handling=办理, mediation=调解")
     details: Annotated[dict[str, Any], LONG_TEXT] = Field(default_factory=dict, description="调解时间、地点、方式等")
 
 
-class ResolveIn(In):
+class ResolveIn(ActionIn):
     outcome: Annotated[Outcome, _enum(Outcome, "办理结果")]
     result: LongText = _text("办理情况")
 
 
-class FollowUpIn(In):
+class FollowUpIn(ActionIn):
     satisfaction: Annotated[Satisfaction, _enum(Satisfaction, "满意度；不满意将自动重启")]
     comment: LongText = _text("群众意见（不满意时必填）", required=False)
     method: str = Field("phone", max_length=20, description="回访方式：phone, visit, sms …")
 
 
-class ArchiveIn(In):
+class ArchiveIn(ActionIn):
     note: LongText = _text("归档说明", required=False)
 
 
-class ReasonIn(In):
+class ReasonIn(ActionIn):
     reason: LongText = _text("理由")
 
 
-class RequestExtensionIn(In):
+class RequestExtensionIn(ActionIn):
     amount: int = Field(ge=1, le=365, description="延长数量，单位同该派单办理期限（通常为工作日）")
     reason: LongText = _text("延期理由")
     assignment_id: int | None = _opt_id("派单编号；留空为本单位的派单")
 
 
-class ApproveExtensionIn(In):
+class ApproveExtensionIn(ActionIn):
     reason: LongText = _text("审批意见", required=False)
     extension_id: int | None = _opt_id("延期申请编号；留空为最早的待审批申请")
 
 
-class RefuseExtensionIn(In):
+class RefuseExtensionIn(ActionIn):
     reason: LongText = _text("驳回理由")
     extension_id: int | None = _opt_id("延期申请编号；留空为最早的待审批申请")
 
 
-class SuperviseIn(In):
+class SuperviseIn(ActionIn):
     content: LongText = _text("督办要求")
     unit: int | None = _opt_id("被督办单位编号；留空为牵头单位")
 
 
-class AnswerSupervisionIn(In):
+class AnswerSupervisionIn(ActionIn):
     answer: LongText = _text("督办回复")
     order_id: int | None = _opt_id("督办单编号；留空为本单位待回复的督办单")
 
 
-class ConveneJointIn(In):
+class ConveneJointIn(ActionIn):
     lead_unit: int = Field(ge=1, description="牵头单位编号")
     units: list[Annotated[int, Field(ge=1)]] = Field(min_length=1, max_length=30, description="参与单位编号（牵头单位之外至少一个）")
     reason: LongText = _text("会商事由")
@@ -572,17 +581,17 @@ class ConveneJointIn(In):
         return _tasks_within(tasks, {info.data.get("lead_unit"), *info.data.get("units", ())})
 
 
-class ReferOutIn(In):
+class ReferOutIn(ActionIn):
     target: Annotated[ReferralTarget, _enum(ReferralTarget, "转出去向")]
     reason: LongText = _text("转出理由")
 
 
-class NotAcceptIn(In):
+class NotAcceptIn(ActionIn):
     reason: LongText = _text("不予受理理由")
     where_to_go: LongText = _text("告知去向（应向哪里反映）", max_length=300)
 
 
-ACTION_SCHEMAS: dict[str, type[In]] = {
+ACTION_SCHEMAS: dict[str, type[ActionIn]] = {
     Action.TRIAGE: TriageIn,
     Action.DISPATCH: DispatchIn,
     Action.ACCEPT: AcceptIn,
