@@ -1,8 +1,8 @@
 """The matter page, its action forms, the dispatcher's view, audited reveal and attachments.
 
 Doors only (STYLE.md §5): load through selectors.case_get (404 outside scope), parse a form (shape
-only), call the service through the API's one adapter table (yimen.api.actions.ACTIONS: the web
-builds the same pydantic body from the form), and render or redirect with a message. Which actions
+only), call the service through the domain's registry of actions (yimen.cases.actions.ACTIONS, the
+API's too: the web builds the same pydantic body from the form), and render or redirect with a message. Which actions
 a user sees comes from transitions.allowed_actions; whether a move is allowed is the service's.
 """
 
@@ -19,8 +19,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yimen.accounts.scopes import can_reveal_personal_data
-from yimen.api.actions import ACTIONS
-from yimen.api.errors import describe
+from yimen.cases.actions import ACTIONS
+from yimen.cases.labels import describe
 from yimen.cases import deadlines
 from yimen.cases.models import Category, ExtensionStatus, LimitUnit, SupervisionStatus
 from yimen.cases.presenting import timeline
