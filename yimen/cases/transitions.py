@@ -51,7 +51,7 @@ from .models import (
     SupervisionStatus,
     Urgency,
 )
-from .rules import MOVES, Action, check_move, is_allowed
+from .rules import MOVES, Action, Move, check_move, is_allowed
 from .validators import RecordKind, validate_mediation_session
 
 SYSTEM_LABEL = "系统"
@@ -66,6 +66,13 @@ class _Context:
     roles: frozenset
     now: datetime
     assignments: list[Assignment] = field(default_factory=list)
+    move: Move | None = None
+
+    @property
+    def target(self) -> str:
+        """The status the move table says this move leads to (one home: rules.MOVES)."""
+        assert self.move is not None and self.move.target is not None, "this move's service decides its status"
+        return self.move.target
 
     @property
     def actor_unit_ids(self) -> set[int]:
@@ -106,8 +113,8 @@ def _begin(action: str, *, actor, case: Case, expected_status: str | None = None
             code="stale_status",
             current_status=locked.status,
         )
-    check_move(action, locked.status, roles, system=actor is None)
-    return _Context(case=locked, actor=actor, roles=roles, now=timezone.now(), assignments=assignments)
+    move = check_move(action, locked.status, roles, system=actor is None)
+    return _Context(case=locked, actor=actor, roles=roles, now=timezone.now(), assignments=assignments, move=move)
 
 
 def _roles(actor, case, assigned_unit_ids) -> frozenset:
@@ -196,7 +203,7 @@ def case_triage(
                 ctx.case, category=category, urgency=urgency, risk=risk, domain_class=domain_class, risk_reason=risk_reason
             )
         changed_limits = _apply_grading(ctx, category, urgency, risk, domain_class, risk_reason)
-        _set_status(ctx, Status.PENDING_DISPATCH, "category", "urgency", "risk", "domain_class", "risk_reason")
+        _set_status(ctx, ctx.target, "category", "urgency", "risk", "domain_class", "risk_reason")
         _petition_decided(ctx)
         if changed_limits:
             _restart_case_limit(ctx)
@@ -459,7 +466,7 @@ def _finish_resolution(ctx: _Context, outcome: str, result: str, *, on_spot: boo
     ctx.case.resolved_on_spot = on_spot
     deadlines.close_deadlines(case=ctx.case, now=ctx.now, steps=[Step.HANDLE, Step.PETITION_DECIDE])
     ctx.case.overdue = False
-    _set_status(ctx, Status.RESOLVED, "outcome", "result", "resolved_at", "resolved_on_spot", "overdue", "resolved_within_limit")
+    _set_status(ctx, ctx.target, "outcome", "result", "resolved_at", "resolved_on_spot", "overdue", "resolved_within_limit")
     deadlines.open_deadline(case=ctx.case, step=Step.FOLLOW_UP, starts_at=ctx.now)
     _event(ctx, EventKind.RESOLVED, from_status=previous, reason=result, outcome=outcome, on_spot=on_spot)
     _notify(ctx, "case_resolved", _l("事项已办结，请安排回访"), centre=ctx.case.owning_centre)
@@ -506,7 +513,7 @@ def _reopen(ctx: _Context, reason: str) -> None:
     ctx.case.outcome = ""
     ctx.case.resolved_within_limit = None
     ctx.case.closed_at = None
-    _set_status(ctx, Status.PENDING_DISPATCH, "reopen_count", "outcome", "resolved_within_limit", "closed_at")
+    _set_status(ctx, MOVES[Action.REOPEN].target, "reopen_count", "outcome", "resolved_within_limit", "closed_at")
     deadlines.cancel_deadlines(case=ctx.case, steps=[Step.FOLLOW_UP])
     deadlines.open_deadline(case=ctx.case, step=Step.HANDLE, starts_at=ctx.now)
     _event(ctx, EventKind.REOPENED, from_status=previous, reason=reason)
@@ -526,7 +533,7 @@ def case_archive(*, actor, case: Case, note: str = "", expected_status: str | No
         ctx = _begin(Action.ARCHIVE, actor=actor, case=case, expected_status=expected_status)
         previous = ctx.case.status
         ctx.case.closed_at = ctx.case.closed_at or ctx.now
-        _set_status(ctx, Status.ARCHIVED, "closed_at")
+        _set_status(ctx, ctx.target, "closed_at")
         _event(ctx, EventKind.ARCHIVED, from_status=previous, reason=note)
         return ctx.case
 
@@ -554,7 +561,7 @@ def case_refer_out(*, actor, case: Case, target: str, reason: str, expected_stat
         _choice(target, ReferralTarget, "target", _("转出去向"))
         reason = _require_text(reason, "reason", _("转出理由"))
         ctx.case.referral_target = target
-        return _close_early(ctx, Status.REFERRED_OUT, EventKind.REFERRED_OUT, reason, target=target,
+        return _close_early(ctx, ctx.target, EventKind.REFERRED_OUT, reason, target=target,
                             _fields=("referral_target",))
 
 
@@ -566,7 +573,7 @@ def case_not_accept(*, actor, case: Case, reason: str, where_to_go: str, expecte
         where_to_go = _require_text(where_to_go, "where_to_go", _("告知去向"))
         with in_default_language():  # stored: read by everyone, in the site's language
             ctx.case.result = _("不予受理：%(reason)s。请向%(where)s反映。") % {"reason": reason, "where": where_to_go}
-        return _close_early(ctx, Status.NOT_ACCEPTED, EventKind.NOT_ACCEPTED, reason, where_to_go=where_to_go,
+        return _close_early(ctx, ctx.target, EventKind.NOT_ACCEPTED, reason, where_to_go=where_to_go,
                             _fields=("result",))
 
 
@@ -574,7 +581,7 @@ def case_withdraw(*, actor, case: Case, reason: str, expected_status: str | None
     """撤回 at the party's request."""
     with transaction.atomic():
         ctx = _begin(Action.WITHDRAW, actor=actor, case=case, expected_status=expected_status)
-        return _close_early(ctx, Status.WITHDRAWN, EventKind.WITHDRAWN, _require_text(reason, "reason", _("撤回理由")))
+        return _close_early(ctx, ctx.target, EventKind.WITHDRAWN, _require_text(reason, "reason", _("撤回理由")))
 
 
 def case_supplement(*, actor, case: Case, note: str, attachments=(), expected_status: str | None = None) -> Case:
@@ -630,7 +637,7 @@ def case_escalate(*, actor, case: Case, reason: str, expected_status: str | None
         ctx.case.owning_code = parent.region.code
         Assignment.objects.filter(case=ctx.case).update(case_owning_code=parent.region.code)
         ctx.case.escalation_count += 1
-        _set_status(ctx, Status.PENDING_DISPATCH, "owning_centre", "owning_code", "escalation_count")
+        _set_status(ctx, ctx.target, "owning_centre", "owning_code", "escalation_count")
         _event(ctx, EventKind.ESCALATED, from_status=previous, reason=reason, from_centre=from_centre.name, to_centre=parent.name)
         _notify(ctx, "case_escalated", _l("下级提级事项，请研判派单"), centre=parent, body=reason)
         return ctx.case
