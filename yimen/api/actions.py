@@ -1,136 +1,34 @@
-"""POST /cases/{number}/actions/{action}: each action's body schema and the service it calls.
-
-Each adapter loads what the body names (units, category) and calls ONE service in
-yimen.cases.transitions; the service decides whether the move is allowed.
+"""POST /cases/{number}/actions/{action}: the door to the domain's registry of actions
+(yimen.cases.actions: each action's body schema and the service it calls), and its OpenAPI text.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Annotated
 
-from django.utils.translation import gettext as _
 from pydantic import WithJsonSchema
 
-from yimen.cases import transitions as t
-from yimen.cases.rules import MOVES, RESIDENT_ONLY_ACTIONS, Action
-from yimen.common.errors import NotFound
-from yimen.common.words import choices_text
+from yimen.cases.actions import (  # noqa: F401 (the doors' names)
+    ACTION_SCHEMAS,
+    ACTIONS,
+    STAFF_ACTIONS,
+    ActionSpec,
+    action_spec,
+)
+from yimen.cases.rules import MOVES, Action
 
 from . import schemas as s
-from .parsing import category_by_code, unit_by_id, units_by_id
-
-# The API is a door for staff and other systems; a resident's own moves are on the residents' pages.
-STAFF_ACTIONS = [action for action in Action if action not in RESIDENT_ONLY_ACTIONS]
-
-
-@dataclass(frozen=True)
-class ActionSpec:
-    action: str
-    schema: type[s.In]
-    call: Callable  # (actor, case, body) -> None
-
-
-def _v(choice) -> str:
-    return choice.value if choice is not None else ""
-
-
-def _triage(actor, case, b: s.TriageIn):
-    t.case_triage(
-        actor=actor, case=case, category=category_by_code(b.category), urgency=_v(b.urgency), risk=_v(b.risk),
-        domain_class=_v(b.domain_class), risk_reason=b.risk_reason, accept_suggestion=b.accept_suggestion,
-    )
-
-
-def _dispatch(actor, case, b: s.DispatchIn):
-    t.case_dispatch(
-        actor=actor, case=case, lead_unit=unit_by_id(b.lead_unit, field="lead_unit"),
-        assist_units=units_by_id(b.assist_units, field="assist_units"), tasks=dict(b.tasks), reason=b.reason,
-        limit_reason=b.limit_reason,
-    )
-
-
-def _convene_joint(actor, case, b: s.ConveneJointIn):
-    t.case_convene_joint(
-        actor=actor, case=case, lead_unit=unit_by_id(b.lead_unit, field="lead_unit"),
-        units=units_by_id(b.units, field="units"), reason=b.reason, tasks=dict(b.tasks),
-    )
-
-
-def _extension_decide(approve: bool):
-    def call(actor, case, b):
-        t.extension_decide(actor=actor, case=case, approve=approve, reason=b.reason, extension_id=b.extension_id)
-
-    return call
-
-
-_CALLS: dict[str, Callable] = {
-    Action.TRIAGE: _triage,
-    Action.DISPATCH: _dispatch,
-    Action.ACCEPT: lambda actor, case, b: t.assignment_accept(actor=actor, case=case, assignment_id=b.assignment_id),
-    Action.RETURN: lambda actor, case, b: t.assignment_return(
-        actor=actor, case=case, reason=b.reason, assignment_id=b.assignment_id
-    ),
-    Action.RECORD_PROGRESS: lambda actor, case, b: t.case_record_progress(
-        actor=actor, case=case, note=b.note, kind=b.kind, details=b.details
-    ),
-    Action.RESOLVE: lambda actor, case, b: t.case_resolve(actor=actor, case=case, outcome=b.outcome.value, result=b.result),
-    Action.RESOLVE_ON_SPOT: lambda actor, case, b: t.case_resolve_on_spot(
-        actor=actor, case=case, outcome=b.outcome.value, result=b.result
-    ),
-    Action.FOLLOW_UP: lambda actor, case, b: t.case_follow_up(
-        actor=actor, case=case, satisfaction=b.satisfaction.value, comment=b.comment, method=b.method
-    ),
-    Action.ARCHIVE: lambda actor, case, b: t.case_archive(actor=actor, case=case, note=b.note),
-    Action.ESCALATE: lambda actor, case, b: t.case_escalate(actor=actor, case=case, reason=b.reason),
-    Action.REQUEST_EXTENSION: lambda actor, case, b: t.extension_request(
-        actor=actor, case=case, amount=b.amount, reason=b.reason, assignment_id=b.assignment_id
-    ),
-    Action.APPROVE_EXTENSION: _extension_decide(True),
-    Action.REFUSE_EXTENSION: _extension_decide(False),
-    Action.SUPERVISE: lambda actor, case, b: t.supervision_issue(
-        actor=actor, case=case, content=b.content, unit=unit_by_id(b.unit, field="unit")
-    ),
-    Action.ANSWER_SUPERVISION: lambda actor, case, b: t.supervision_answer(
-        actor=actor, case=case, answer=b.answer, order_id=b.order_id
-    ),
-    Action.CONVENE_JOINT: _convene_joint,
-    Action.REFER_OUT: lambda actor, case, b: t.case_refer_out(actor=actor, case=case, target=b.target.value, reason=b.reason),
-    Action.NOT_ACCEPT: lambda actor, case, b: t.case_not_accept(
-        actor=actor, case=case, reason=b.reason, where_to_go=b.where_to_go
-    ),
-    Action.WITHDRAW: lambda actor, case, b: t.case_withdraw(actor=actor, case=case, reason=b.reason),
-    Action.REOPEN: lambda actor, case, b: t.case_reopen(actor=actor, case=case, reason=b.reason),
-}
-
-ACTIONS: dict[str, ActionSpec] = {
-    str(action): ActionSpec(str(action), s.ACTION_SCHEMAS[action], _CALLS[action]) for action in STAFF_ACTIONS
-}
-assert set(ACTIONS) == set(MOVES) - RESIDENT_ONLY_ACTIONS, "every staff move in rules.MOVES needs a body schema and an adapter"
-
-
-def action_spec(name: str) -> ActionSpec:
-    spec = ACTIONS.get(name)
-    if spec is None:
-        valid = choices_text((a.value, a.label) for a in STAFF_ACTIONS)
-        raise NotFound(
-            _("未知的操作“%(name)s”。可用的操作：%(valid)s。") % {"name": name, "valid": valid},
-            code="unknown_action", field="action", valid_actions=list(ACTIONS),
-        )
-    return spec
-
 
 # ---------------------------------------------------------------------------------------------
 # OpenAPI: the one endpoint documents every action's body
 
 
 def _actions_for(schema) -> list[Action]:
-    return [a for a in STAFF_ACTIONS if s.ACTION_SCHEMAS[a] is schema]
+    return [a for a in STAFF_ACTIONS if ACTION_SCHEMAS[a] is schema]
 
 
 def body_components() -> dict:
     """JSON schemas of the bodies the doors parse themselves, for components.schemas."""
     components = {}
-    for schema in dict.fromkeys([*s.ACTION_SCHEMAS.values(), s.CaseIn, s.RevealIn]):
+    for schema in dict.fromkeys([*ACTION_SCHEMAS.values(), s.CaseIn, s.RevealIn]):
         js = schema.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(js.pop("$defs", {}))
         if _actions_for(schema):
@@ -161,12 +59,12 @@ def actions_description() -> str:
         move = MOVES[action]
         roles = "、".join(str(r.label) for r in Role if r in move.roles)
         sources = "、".join(str(x.label) for x in Status if x in move.sources)
-        lines.append(f"| `{action.value}` | {action.label} | {roles} | {sources} | {_fields(s.ACTION_SCHEMAS[action])} |")
+        lines.append(f"| `{action.value}` | {action.label} | {roles} | {sources} | {_fields(ACTION_SCHEMAS[action])} |")
     return "\n".join(lines)
 
 
 def actions_openapi() -> dict:
-    schemas = list(dict.fromkeys(s.ACTION_SCHEMAS.values()))
+    schemas = list(dict.fromkeys(ACTION_SCHEMAS.values()))
     return {
         "description": actions_description(),
         "parameters": [_idempotency_parameter()],  # appended to the path parameters

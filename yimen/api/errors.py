@@ -4,168 +4,30 @@ The one place where a DomainError becomes an HTTP response, and where pydantic's
 (422 in Ninja by default) become 400s that name the field in Chinese.
 """
 
-import datetime as dt
-import json
 import logging
-import re
 from contextlib import contextmanager
 
 import pydantic
 from django.conf import settings
 from django.http import Http404, HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.renderers import JSONRenderer
-from ninja.responses import NinjaJSONEncoder
 
+from yimen.cases.labels import describe, field_label, field_path  # noqa: F401 (the API's names for them)
 from yimen.common.errors import DomainError
 from yimen.common.incidents import log_server_error
-from yimen.common.text import control_character_message, is_nul_storage_error, nul_refused_message
-from yimen.common.words import choices_text, join_list
-
-from .schemas import CONTROL_CHARACTERS, FIELD_CHOICES, FIELD_LABELS
+from yimen.common.responses import (  # noqa: F401 (the API's names for them)
+    ChineseJSONRenderer,
+    error_body,
+    json_response,
+    not_found_response,
+    server_error_response,
+    to_json_native,
+)
+from yimen.common.text import is_nul_storage_error, nul_refused_message
 
 logger = logging.getLogger(__name__)
-
-
-class _LocalTimeEncoder(NinjaJSONEncoder):
-    """Times in the centre's own time zone (settings.TIME_ZONE, +08:00), as people read them."""
-
-    def default(self, o):
-        if isinstance(o, dt.datetime) and timezone.is_aware(o):
-            o = timezone.localtime(o)
-        return super().default(o)
-
-
-class ChineseJSONRenderer(JSONRenderer):
-    """UTF-8 JSON without \\u escapes, so `curl` shows 中文 as it is; times in local time."""
-
-    encoder_class = _LocalTimeEncoder
-    json_dumps_params = {"ensure_ascii": False}
-
-
-_renderer = ChineseJSONRenderer()
-
-
-def json_response(status: int, body, headers: dict | None = None) -> HttpResponse:
-    response = HttpResponse(
-        _renderer.render(None, body, response_status=status),
-        status=status,
-        content_type=f"{_renderer.media_type}; charset={_renderer.charset}",
-    )
-    for name, value in (headers or {}).items():
-        response[name] = value
-    return response
-
-
-def to_json_native(body):
-    """The body exactly as it will be sent (datetimes, decimals rendered), as plain JSON data."""
-    return json.loads(_renderer.render(None, body, response_status=200))
-
-
-def error_body(code: str, message, *, field: str | None = None, **extra) -> dict:
-    body = {"code": code, "message": str(message)}
-    if field:
-        body["field"] = field
-    body.update(extra)
-    return body
-
-
-# ---------------------------------------------------------------------------------------------
-# Validation errors in Chinese
-
-
-def field_path(loc) -> str:
-    """('parties', 0, 'name') → "parties[0].name"."""
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif part == "[key]":
-            path += "(键)"
-        else:
-            path += ("." if path else "") + str(part)
-    return path
-
-
-def _lookup(table: dict, path: str, context: str):
-    bare = re.sub(r"\[\d+\]|\(键\)", "", path)
-    for name in (f"{context}.{bare}" if context else None, bare, bare.rsplit(".", 1)[-1]):
-        if name and name in table:
-            return table[name]
-    return None
-
-
-def field_label(path: str, context: str = "") -> str:
-    return _lookup(FIELD_LABELS, path, context) or path or _("请求体")
-
-
-def _expected(error: dict, path: str, context: str) -> str:
-    choices = _lookup(FIELD_CHOICES, path, context)
-    if choices is not None:
-        return choices_text(choices.choices)
-    expected = str((error.get("ctx") or {}).get("expected", ""))
-    return join_list(part.strip() for part in expected.replace(" or ", ", ").replace("'", "").split(", "))
-
-
-def _reason(error: dict) -> str:
-    kind, ctx = error.get("type", ""), error.get("ctx") or {}
-    if kind == "missing":
-        return _("未填写")
-    if kind in ("string_too_long", "too_long"):
-        limit = ctx.get("max_length")
-        return _("不能超过%(n)s个字") % {"n": limit} if kind == "string_too_long" else _("最多%(n)s项") % {"n": limit}
-    if kind in ("string_too_short", "too_short"):
-        limit = ctx.get("min_length")
-        return _("不能为空") if limit == 1 else _("至少需要%(n)s项") % {"n": limit}
-    if kind in ("int_parsing", "int_type", "int_from_float"):
-        return _("必须是整数")
-    if kind in ("decimal_parsing", "decimal_type", "float_parsing", "float_type"):
-        return _("必须是数字")
-    if kind in ("decimal_max_digits", "decimal_max_places", "decimal_whole_digits"):
-        return _("位数过多")
-    if kind in ("greater_than_equal", "greater_than"):
-        return _("不能小于%(n)s") % {"n": ctx.get("ge", ctx.get("gt"))}
-    if kind in ("less_than_equal", "less_than"):
-        return _("不能大于%(n)s") % {"n": ctx.get("le", ctx.get("lt"))}
-    if kind in ("bool_parsing", "bool_type"):
-        return _("必须是 true 或 false")
-    if kind.startswith(("datetime", "date")):
-        return _("必须是日期或日期时间，如 2025-03-01 或 2025-03-01T09:30:00+08:00")
-    if kind in ("list_type", "tuple_type", "set_type"):
-        return _("应为列表")
-    if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return _("应为对象")
-    if kind in ("string_type", "string_sub_type"):
-        return _("应为文字")
-    if kind == "string_pattern_mismatch":
-        return _("格式不正确")
-    if kind == "json_invalid":
-        return _("不是有效的 JSON")
-    if kind == "value_error":
-        return str(ctx.get("error", "")).removeprefix("Value error, ") or _("格式不正确")
-    return _("格式不正确")
-
-
-def describe(error: dict, context: str = "") -> tuple[str, str]:
-    """(field, Chinese message) for one pydantic error."""
-    path = field_path(error.get("loc") or ())
-    label = field_label(path, context)
-    kind = error.get("type")
-    if kind == "missing":
-        return path, _("请填写%(label)s（%(field)s）。") % {"label": label, "field": path}
-    if kind == CONTROL_CHARACTERS:
-        return path or "body", control_character_message(label=label if path else _("请求体"), field=path or "body")
-    if kind == "extra_forbidden":
-        return path, _("不认识的字段“%(field)s”，请检查拼写（接口文档列出了可用的字段）。") % {"field": path}
-    if kind in ("enum", "literal_error"):
-        return path, _("%(label)s（%(field)s）的取值无效，可选：%(expected)s。") % {
-            "label": label, "field": path, "expected": _expected(error, path, context)}
-    if not path:
-        return "body", _("请求体%(reason)s。") % {"reason": _reason(error)}
-    return path, _("%(label)s（%(field)s）%(reason)s。") % {"label": label, "field": path, "reason": _reason(error)}
 
 
 def invalid_response(errors: list[dict], context: str = "") -> HttpResponse:
@@ -261,18 +123,8 @@ def _on_http_error(request, exc: HttpError):
     return json_response(exc.status_code, error_body(codes.get(exc.status_code, "error"), exc.message), headers=headers)
 
 
-def not_found_response() -> HttpResponse:
-    return json_response(404, error_body("not_found", _("请求的资源不存在。")))
-
-
 def _on_404(request, exc):
     return not_found_response()
-
-
-def server_error_response(reference: str) -> HttpResponse:
-    """The API's 500: a code, a plain message and the reference in the log — nothing of the request."""
-    message = _("服务器内部错误，请稍后重试；如果问题持续，请把参考编号 %(reference)s 告诉管理员。") % {"reference": reference}
-    return json_response(500, error_body("server_error", message, reference=reference))
 
 
 def _on_exception(request, exc):

@@ -11,13 +11,12 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yimen.cases.actions import category_by_code, unit_by_id, units_by_id  # noqa: F401 (the doors' loaders)
 from yimen.cases.intake import AttachmentInput, CaseInput, PartyInput
-from yimen.cases.models import Category
-from yimen.cases.selectors import category_active_by_code
 from yimen.common.errors import InvalidInput
 from yimen.common.words import join_list
 from yimen.regions import selectors as regions
-from yimen.regions.models import Region, Unit
+from yimen.regions.models import Region
 
 from .errors import BodyInvalid
 from .schemas import CaseIn
@@ -111,27 +110,3 @@ def region_by_code(code: str, *, field: str = "region_code") -> Region:
     if region is None:
         raise InvalidInput(_("区划代码“%(code)s”不存在。") % {"code": code}, field=field)
     return region
-
-
-def category_by_code(code: str | None, *, field: str = "category") -> Category | None:
-    if not code:
-        return None
-    category = category_active_by_code(code)
-    if category is None:
-        raise InvalidInput(_("纠纷类别“%(code)s”不存在或已停用。") % {"code": code}, field=field)
-    return category
-
-
-def units_by_id(ids: list[int], *, field: str) -> list[Unit]:
-    """The units in the order given; any id that names no unit is a 400 on `field`."""
-    found = Unit.objects.select_related("region").in_bulk(list(ids))
-    missing = [i for i in ids if i not in found]
-    if missing:
-        raise InvalidInput(
-            _("单位编号%(ids)s不存在。") % {"ids": join_list(missing)}, field=field
-        )
-    return [found[i] for i in ids]
-
-
-def unit_by_id(unit_id: int | None, *, field: str) -> Unit | None:
-    return units_by_id([unit_id], field=field)[0] if unit_id is not None else None

@@ -2,191 +2,41 @@
 
 Only shape lives here (types, lengths, required fields, allowed values). Rules — who may, in which
 status, across objects — live in the services and are never repeated here (STYLE §3).
-Every field that can be wrong has a Chinese name in FIELD_LABELS, used by the 400 messages.
+Every field that can be wrong has a Chinese name in yimen.cases.labels.FIELD_LABELS, used by the 400
+messages. The action bodies are the domain's (yimen.cases.actions), shared with the workbench.
 """
 
 import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any
 
-from django.db import models
 from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import AfterValidator, ConfigDict, Field, PlainValidator, ValidationInfo, WithJsonSchema, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import Field, PlainValidator, WithJsonSchema, field_validator
 
+from yimen.cases.actions import ACTION_SCHEMAS, ActionIn  # noqa: F401 (re-exported: the action bodies live in the domain)
+from yimen.cases.labels import FIELD_CHOICES, FIELD_LABELS  # noqa: F401 (re-exported for the API's error messages)
 from yimen.cases.models import (
     Channel,
-    DomainClass,
-    Outcome,
     PartyKind,
     PartyRole,
-    ReferralTarget,
     Risk,
-    Satisfaction,
     Status,
     Urgency,
 )
-from yimen.cases.rules import Action
-from yimen.common.text import has_control_characters
-from yimen.common.words import join_list
+from yimen.common.inputs import (  # noqa: F401 (re-exported: the base of every input shape)
+    CONTROL_CHARACTERS,
+    LONG_TEXT,
+    In,
+    Input,
+    LongText,
+    SingleLine,
+    choices_doc,
+    enum_field,
+    refuse_control_characters,
+)
 
-# Chinese names of the fields, for error messages ("请填写事项描述（description）").
-# Looked up by "<parent>.<field>" first (indices dropped), then by the field name alone.
-FIELD_LABELS = {
-    "channel": "来源渠道",
-    "region_code": "发生地区划代码",
-    "title": "标题",
-    "description": "事项描述",
-    "request": "诉求",
-    "address": "详细地址",
-    "latitude": "纬度",
-    "longitude": "经度",
-    "category": "类别",
-    "urgency": "紧急程度",
-    "risk": "风险等级",
-    "amount": "涉及金额(元)",
-    "headcount": "涉及人数",
-    "tags": "标签",
-    "parties": "当事人",
-    "parties.name": "当事人姓名/名称",
-    "parties.role": "当事人身份",
-    "parties.kind": "当事人类型",
-    "parties.id_number": "当事人证件号码",
-    "parties.phone": "当事人联系电话",
-    "parties.headcount": "当事人人数",
-    "parties.address": "当事人住址",
-    "received_at": "受理时间",
-    "external_ref": "外部编号",
-    "attachments": "附件",
-    "payload": "登记内容(payload)",
-    "body": "请求体",
-    "domain_class": "领域",
-    "risk_reason": "风险研判理由",
-    "accept_suggestion": "采纳系统建议",
-    "since": "起始时间",
-    "until": "截止时间",
-    "lead_unit": "牵头单位",
-    "assist_units": "协办单位",
-    "units": "参与单位",
-    "tasks": "各单位任务",
-    "reason": "理由",
-    "assignment_id": "派单编号",
-    "note": "说明",
-    "kind": "记录类型",
-    "details": "详情",
-    "outcome": "办理结果",
-    "result": "办理情况",
-    "satisfaction": "满意度",
-    "comment": "群众意见",
-    "method": "回访方式",
-    "extension_id": "延期申请编号",
-    "content": "督办要求",
-    "unit": "被督办单位",
-    "answer": "督办回复",
-    "order_id": "督办单编号",
-    "target": "转出去向",
-    "where_to_go": "告知去向",
-    "purpose": "查看用途",
-    "status": "状态",
-    "overdue": "是否超期",
-    "region": "区划代码",
-    "open": "是否在办",
-    "received_from": "受理时间起",
-    "received_to": "受理时间止",
-    "text": "关键词",
-    "limit": "每页条数",
-    "cursor": "分页游标",
-    "count": "是否统计总数",
-    "number": "事项编号",
-    "action": "操作",
-    "party_id": "当事人编号",
-    "Idempotency-Key": "幂等键(Idempotency-Key)",
-    # Per action (the action's name first): the same field name means different things.
-    "request_extension.amount": "延期时长",
-    "return.reason": "退单理由",
-    "escalate.reason": "提级理由",
-    "withdraw.reason": "撤回理由",
-    "reopen.reason": "重启理由",
-    "refuse_extension.reason": "驳回理由",
-    "approve_extension.reason": "审批意见",
-    "request_extension.reason": "延期理由",
-    "refer_out.reason": "转出理由",
-    "not_accept.reason": "不予受理理由",
-    "convene_joint.reason": "会商事由",
-    "dispatch.reason": "派单说明",
-    "convene_joint.lead_unit": "牵头单位",
-}
-
-
-# Which choices a field takes, so that "取值无效" can list the values with their Chinese names.
-FIELD_CHOICES = {
-    "channel": Channel,
-    "urgency": Urgency,
-    "risk": Risk,
-    "status": Status,
-    "domain_class": DomainClass,
-    "outcome": Outcome,
-    "satisfaction": Satisfaction,
-    "target": ReferralTarget,
-    "parties.role": PartyRole,
-    "parties.kind": PartyKind,
-}
-
-
-def choices_doc(choices: type[models.TextChoices]) -> str:
-    """"walk_in=来访; phone=来电; …" for the OpenAPI description of an enum field."""
-    return "; ".join(f"{value}={label}" for value, label in choices.choices)
-
-
-def _enum(choices, description: str = ""):
-    return Field(description=(description + " " if description else "") + "取值：" + choices_doc(choices))
-
-
-# ---------------------------------------------------------------------------------------------
-# Control characters (yimen.common.text): refused in every input, by the base classes below, so a
-# new schema cannot forget. A field whose strings are long free text is marked LONG_TEXT and keeps
-# tab, newline and carriage return; every other string is one line.
-
-
-class _LongTextMarker:
-    def __repr__(self):
-        return "LONG_TEXT"
-
-
-LONG_TEXT = _LongTextMarker()
-LongText = Annotated[str, LONG_TEXT]
-
-CONTROL_CHARACTERS = "control_characters"  # the error type; errors.describe names the field
-
-
-def refuse_control_characters(value, *, multiline: bool = False):
-    if has_control_characters(value, multiline=multiline):
-        raise PydanticCustomError(CONTROL_CHARACTERS, "contains invisible control characters")
-    return value
-
-
-# A path parameter or any other single string outside a schema (e.g. the matter number in the URL).
-SingleLine = Annotated[str, AfterValidator(refuse_control_characters)]
-
-
-class Input(Schema):
-    """Base of every request body and query: no string field may carry control characters."""
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_control_characters(cls, value, info: ValidationInfo):
-        if isinstance(value, (str, list, tuple, set, frozenset, dict)):
-            field = cls.model_fields.get(info.field_name)
-            refuse_control_characters(value, multiline=field is not None and LONG_TEXT in field.metadata)
-        return value
-
-
-class In(Input):
-    """Base of every request body: unknown fields are refused (a typo must not pass silently)."""
-
-    model_config = ConfigDict(extra="forbid")
-
+_enum = enum_field
 
 # ---------------------------------------------------------------------------------------------
 # Registering
@@ -455,158 +305,6 @@ class ErrorOut(Schema):
     valid_actions: list[str] | None = Field(None, description="404 unknown_action 时：全部可用的操作")
     reference: str | None = Field(None, description="500 server_error 时：参考编号，与服务器日志中的记录对应")
 
-
-# ---------------------------------------------------------------------------------------------
-# Moves: one body schema per action
-
-
-def _text(label: str, *, required: bool = True, max_length: int = 5000):
-    return Field(... if required else "", max_length=max_length, description=label)
-
-
-def _opt_id(label: str):
-    return Field(None, ge=1, description=label)
-
-
-class TriageIn(In):
-    category: str | None = Field(None, max_length=40, description="纠纷类别代码")
-    urgency: Annotated[Urgency | None, _enum(Urgency)] = None
-    risk: Annotated[Risk | None, _enum(Risk, "红色须填 risk_reason")] = None
-    domain_class: Annotated[DomainClass | None, _enum(DomainClass)] = None
-    risk_reason: LongText = _text("风险研判理由", required=False)
-    accept_suggestion: bool = Field(
-        False, description="true 时，未填写的类别、紧急程度、风险等级和领域采用登记时的系统研判建议（见详情 triage）"
-    )
-
-
-def _tasks_within(tasks: dict[int, str], units: set) -> dict[int, str]:
-    """Tasks are keyed by unit id; every key must be one of the units being sent (fields are
-    validated in order, so the units are known when tasks is checked)."""
-    strays = sorted(set(tasks) - units)
-    if strays:
-        raise ValueError(_("单位编号%(ids)s不在本次派出的单位之中") % {"ids": join_list(strays)})
-    return tasks
-
-
-class DispatchIn(In):
-    lead_unit: int = Field(ge=1, description="牵头单位编号")
-    assist_units: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list, max_length=30, description="协办单位编号")
-    tasks: Annotated[dict[int, Annotated[str, Field(max_length=300)]], LONG_TEXT] = Field(
-        default_factory=dict, description="各单位的任务，键为单位编号"
-    )
-    reason: LongText = _text("派单说明", required=False)
-    limit_reason: str = _text("承办期限晚于事项期限的理由", required=False, max_length=300)
-
-    @field_validator("tasks")
-    @classmethod
-    def _tasks_for_dispatched_units(cls, tasks, info):
-        return _tasks_within(tasks, {info.data.get("lead_unit"), *info.data.get("assist_units", ())})
-
-
-class AcceptIn(In):
-    assignment_id: int | None = _opt_id("派单编号；留空为本单位待签收的派单")
-
-
-class ReturnIn(In):
-    reason: LongText = _text("退单理由")
-    assignment_id: int | None = _opt_id("派单编号；留空为本单位的派单")
-
-
-class RecordProgressIn(In):
-    note: LongText = _text("办理情况")
-    kind: str = Field("handling", max_length=20, description="handling=办理, mediation=调解")
-    details: Annotated[dict[str, Any], LONG_TEXT] = Field(default_factory=dict, description="调解时间、地点、方式等")
-
-
-class ResolveIn(In):
-    outcome: Annotated[Outcome, _enum(Outcome, "办理结果")]
-    result: LongText = _text("办理情况")
-
-
-class FollowUpIn(In):
-    satisfaction: Annotated[Satisfaction, _enum(Satisfaction, "满意度；不满意将自动重启")]
-    comment: LongText = _text("群众意见（不满意时必填）", required=False)
-    method: str = Field("phone", max_length=20, description="回访方式：phone, visit, sms …")
-
-
-class ArchiveIn(In):
-    note: LongText = _text("归档说明", required=False)
-
-
-class ReasonIn(In):
-    reason: LongText = _text("理由")
-
-
-class RequestExtensionIn(In):
-    amount: int = Field(ge=1, le=365, description="延长数量，单位同该派单办理期限（通常为工作日）")
-    reason: LongText = _text("延期理由")
-    assignment_id: int | None = _opt_id("派单编号；留空为本单位的派单")
-
-
-class ApproveExtensionIn(In):
-    reason: LongText = _text("审批意见", required=False)
-    extension_id: int | None = _opt_id("延期申请编号；留空为最早的待审批申请")
-
-
-class RefuseExtensionIn(In):
-    reason: LongText = _text("驳回理由")
-    extension_id: int | None = _opt_id("延期申请编号；留空为最早的待审批申请")
-
-
-class SuperviseIn(In):
-    content: LongText = _text("督办要求")
-    unit: int | None = _opt_id("被督办单位编号；留空为牵头单位")
-
-
-class AnswerSupervisionIn(In):
-    answer: LongText = _text("督办回复")
-    order_id: int | None = _opt_id("督办单编号；留空为本单位待回复的督办单")
-
-
-class ConveneJointIn(In):
-    lead_unit: int = Field(ge=1, description="牵头单位编号")
-    units: list[Annotated[int, Field(ge=1)]] = Field(min_length=1, max_length=30, description="参与单位编号（牵头单位之外至少一个）")
-    reason: LongText = _text("会商事由")
-    tasks: Annotated[dict[int, Annotated[str, Field(max_length=300)]], LONG_TEXT] = Field(default_factory=dict, description="各单位的任务")
-
-    @field_validator("tasks")
-    @classmethod
-    def _tasks_for_convened_units(cls, tasks, info):
-        return _tasks_within(tasks, {info.data.get("lead_unit"), *info.data.get("units", ())})
-
-
-class ReferOutIn(In):
-    target: Annotated[ReferralTarget, _enum(ReferralTarget, "转出去向")]
-    reason: LongText = _text("转出理由")
-
-
-class NotAcceptIn(In):
-    reason: LongText = _text("不予受理理由")
-    where_to_go: LongText = _text("告知去向（应向哪里反映）", max_length=300)
-
-
-ACTION_SCHEMAS: dict[str, type[In]] = {
-    Action.TRIAGE: TriageIn,
-    Action.DISPATCH: DispatchIn,
-    Action.ACCEPT: AcceptIn,
-    Action.RETURN: ReturnIn,
-    Action.RECORD_PROGRESS: RecordProgressIn,
-    Action.RESOLVE: ResolveIn,
-    Action.RESOLVE_ON_SPOT: ResolveIn,
-    Action.FOLLOW_UP: FollowUpIn,
-    Action.ARCHIVE: ArchiveIn,
-    Action.ESCALATE: ReasonIn,
-    Action.REQUEST_EXTENSION: RequestExtensionIn,
-    Action.APPROVE_EXTENSION: ApproveExtensionIn,
-    Action.REFUSE_EXTENSION: RefuseExtensionIn,
-    Action.SUPERVISE: SuperviseIn,
-    Action.ANSWER_SUPERVISION: AnswerSupervisionIn,
-    Action.CONVENE_JOINT: ConveneJointIn,
-    Action.REFER_OUT: ReferOutIn,
-    Action.NOT_ACCEPT: NotAcceptIn,
-    Action.WITHDRAW: ReasonIn,
-    Action.REOPEN: ReasonIn,
-}
 
 # ---------------------------------------------------------------------------------------------
 # Filters of GET /cases (shape only; the selector applies them)

@@ -51,7 +51,7 @@ from .models import (
     SupervisionStatus,
     Urgency,
 )
-from .rules import MOVES, Action, check_move, is_allowed
+from .rules import MOVES, Action, Move, check_move, is_allowed
 from .validators import RecordKind, validate_mediation_session
 
 SYSTEM_LABEL = "系统"
@@ -66,6 +66,13 @@ class _Context:
     roles: frozenset
     now: datetime
     assignments: list[Assignment] = field(default_factory=list)
+    move: Move | None = None
+
+    @property
+    def target(self) -> str:
+        """The status the move table says this move leads to (one home: rules.MOVES)."""
+        assert self.move is not None and self.move.target is not None, "this move's service decides its status"
+        return self.move.target
 
     @property
     def actor_unit_ids(self) -> set[int]:
@@ -82,8 +89,13 @@ class _Context:
         return [a for a in self.assignments if a.status in LIVE_ASSIGNMENT_STATUSES]
 
 
-def _begin(action: str, *, actor, case: Case) -> _Context:
-    """Lock the matter and check that `actor` may make `action` now."""
+def _begin(action: str, *, actor, case: Case, expected_status: str | None = None) -> _Context:
+    """Lock the matter and check that `actor` may make `action` now.
+
+    `expected_status` is the status the actor saw (a form's, an API client's): if someone else moved
+    the matter in between, the move is refused naming the status it is in now, rather than applied to
+    a matter the actor has not seen.
+    """
     # of=("self",): lock the matter only, not its centre and region rows (that would serialise
     # every move in a centre on PostgreSQL).
     locked = Case.objects.select_for_update(of=("self",)).select_related("owning_centre__region").get(pk=case.pk)
@@ -95,8 +107,14 @@ def _begin(action: str, *, actor, case: Case) -> _Context:
         if not can_see_case(actor, locked, assigned_unit_ids):
             raise NotFound()
         roles = _roles(actor, locked, assigned_unit_ids)
-    check_move(action, locked.status, roles, system=actor is None)
-    return _Context(case=locked, actor=actor, roles=roles, now=timezone.now(), assignments=assignments)
+    if expected_status and expected_status != locked.status:
+        raise Conflict(
+            _("该事项已被他人处理，当前状态为“%(status)s”。请查看最新情况后再操作。") % {"status": Status(locked.status).label},
+            code="stale_status",
+            current_status=locked.status,
+        )
+    move = check_move(action, locked.status, roles, system=actor is None)
+    return _Context(case=locked, actor=actor, roles=roles, now=timezone.now(), assignments=assignments, move=move)
 
 
 def _roles(actor, case, assigned_unit_ids) -> frozenset:
@@ -170,7 +188,7 @@ def _choice(value, choices, field_name: str, label: str):
 
 def case_triage(
     *, actor, case: Case, category: Category | None = None, urgency: str = "", risk: str = "",
-    domain_class: str = "", risk_reason: str = "", accept_suggestion: bool = False,
+    domain_class: str = "", risk_reason: str = "", accept_suggestion: bool = False, expected_status: str | None = None,
 ) -> Case:
     """Record the analysis (研判): category, urgency, risk colour and domain; ready for dispatch.
 
@@ -178,14 +196,14 @@ def case_triage(
     intake. Either way the decision is recorded beside the suggestion (the accuracy figure).
     """
     with transaction.atomic():
-        ctx = _begin(Action.TRIAGE, actor=actor, case=case)
+        ctx = _begin(Action.TRIAGE, actor=actor, case=case, expected_status=expected_status)
         previous = ctx.case.status
         if accept_suggestion:
             category, urgency, risk, domain_class, risk_reason = triage_link.suggestion_fill(
                 ctx.case, category=category, urgency=urgency, risk=risk, domain_class=domain_class, risk_reason=risk_reason
             )
         changed_limits = _apply_grading(ctx, category, urgency, risk, domain_class, risk_reason)
-        _set_status(ctx, Status.PENDING_DISPATCH, "category", "urgency", "risk", "domain_class", "risk_reason")
+        _set_status(ctx, ctx.target, "category", "urgency", "risk", "domain_class", "risk_reason")
         _petition_decided(ctx)
         if changed_limits:
             _restart_case_limit(ctx)
@@ -295,12 +313,12 @@ def _status_after_assigning(ctx: _Context) -> str:
 
 def case_dispatch(
     *, actor, case: Case, lead_unit: Unit, assist_units: list[Unit] = (), tasks: dict[int, str] | None = None,
-    reason: str = "", limit_reason: str = "",
+    reason: str = "", limit_reason: str = "", expected_status: str | None = None,
 ) -> Case:
     """派单: name the lead unit and any assisting units; each gets its own limits, ending by the
     matter's own unless `limit_reason` says why a unit needs longer."""
     with transaction.atomic():
-        ctx = _begin(Action.DISPATCH, actor=actor, case=case)
+        ctx = _begin(Action.DISPATCH, actor=actor, case=case, expected_status=expected_status)
         previous = ctx.case.status
         created = _assign(ctx, lead_unit, list(assist_units), tasks or {}, limit_reason)
         _petition_decided(ctx)
@@ -324,11 +342,11 @@ def _assignment_payload(ctx: _Context) -> dict:
 
 
 def case_convene_joint(
-    *, actor, case: Case, lead_unit: Unit, units: list[Unit], reason: str, tasks: dict[int, str] | None = None,
+    *, actor, case: Case, lead_unit: Unit, units: list[Unit], reason: str, tasks: dict[int, str] | None = None, expected_status: str | None = None,
 ) -> Case:
     """联合办理 (中心吹哨、部门报到): convene several units at once with a named lead."""
     with transaction.atomic():
-        ctx = _begin(Action.CONVENE_JOINT, actor=actor, case=case)
+        ctx = _begin(Action.CONVENE_JOINT, actor=actor, case=case, expected_status=expected_status)
         reason = _require_text(reason, "reason", _("会商事由"))
         assists = [u for u in units if u.pk != lead_unit.pk]
         if not assists:
@@ -373,10 +391,10 @@ def _pick_assignment(ctx: _Context, assignment_id: int | None, statuses, *, miss
     raise Conflict(missing, code="no_assignment")
 
 
-def assignment_accept(*, actor, case: Case, assignment_id: int | None = None) -> Case:
+def assignment_accept(*, actor, case: Case, assignment_id: int | None = None, expected_status: str | None = None) -> Case:
     """接单/签收. Two handlers of the same unit at once: the lock makes the second get 409."""
     with transaction.atomic():
-        ctx = _begin(Action.ACCEPT, actor=actor, case=case)
+        ctx = _begin(Action.ACCEPT, actor=actor, case=case, expected_status=expected_status)
         assignment = _pick_assignment(
             ctx, assignment_id, ASSIGNMENT_NEEDED[Action.ACCEPT], missing=_("本单位没有待签收的派单。")
         )
@@ -394,10 +412,10 @@ def assignment_accept(*, actor, case: Case, assignment_id: int | None = None) ->
         return ctx.case
 
 
-def assignment_return(*, actor, case: Case, reason: str, assignment_id: int | None = None) -> Case:
+def assignment_return(*, actor, case: Case, reason: str, assignment_id: int | None = None, expected_status: str | None = None) -> Case:
     """退单: the unit refuses the dispatch with a reason; a returned lead sends it back to the dispatcher."""
     with transaction.atomic():
-        ctx = _begin(Action.RETURN, actor=actor, case=case)
+        ctx = _begin(Action.RETURN, actor=actor, case=case, expected_status=expected_status)
         reason = _require_text(reason, "reason", _("退单理由"))
         assignment = _pick_assignment(
             ctx, assignment_id, ASSIGNMENT_NEEDED[Action.RETURN], missing=_("本单位没有可退回的派单。")
@@ -416,11 +434,11 @@ def assignment_return(*, actor, case: Case, reason: str, assignment_id: int | No
         return ctx.case
 
 
-def case_record_progress(*, actor, case: Case, note: str, kind: str = "handling", details: dict | None = None) -> Case:
+def case_record_progress(*, actor, case: Case, note: str, kind: str = "handling", details: dict | None = None, expected_status: str | None = None) -> Case:
     """A handling step or a mediation session (kind="mediation"; details checked by
     validators.validate_mediation_session: date, place, mediators, method, parties present, result, next step)."""
     with transaction.atomic():
-        ctx = _begin(Action.RECORD_PROGRESS, actor=actor, case=case)
+        ctx = _begin(Action.RECORD_PROGRESS, actor=actor, case=case, expected_status=expected_status)
         note = _require_text(note, "note", _("办理情况"))
         kind = _choice(kind or RecordKind.HANDLING, RecordKind, "kind", _("记录类型"))
         if kind == RecordKind.MEDIATION:
@@ -431,10 +449,10 @@ def case_record_progress(*, actor, case: Case, note: str, kind: str = "handling"
         return ctx.case
 
 
-def case_resolve(*, actor, case: Case, outcome: str, result: str) -> Case:
+def case_resolve(*, actor, case: Case, outcome: str, result: str, expected_status: str | None = None) -> Case:
     """办结: the lead unit reports the outcome and what was done."""
     with transaction.atomic():
-        ctx = _begin(Action.RESOLVE, actor=actor, case=case)
+        ctx = _begin(Action.RESOLVE, actor=actor, case=case, expected_status=expected_status)
         _choice(outcome, Outcome, "outcome", _("办理结果"))
         result = _require_text(result, "result", _("办理情况"))
         lead = next((a for a in ctx.live() if a.part == AssignmentPart.LEAD and a.status in ASSIGNMENT_NEEDED[Action.RESOLVE]), None)
@@ -459,17 +477,17 @@ def _finish_resolution(ctx: _Context, outcome: str, result: str, *, on_spot: boo
     ctx.case.resolved_on_spot = on_spot
     deadlines.close_deadlines(case=ctx.case, now=ctx.now, steps=[Step.HANDLE, Step.PETITION_DECIDE])
     ctx.case.overdue = False
-    _set_status(ctx, Status.RESOLVED, "outcome", "result", "resolved_at", "resolved_on_spot", "overdue", "resolved_within_limit")
+    _set_status(ctx, ctx.target, "outcome", "result", "resolved_at", "resolved_on_spot", "overdue", "resolved_within_limit")
     deadlines.open_deadline(case=ctx.case, step=Step.FOLLOW_UP, starts_at=ctx.now)
     _event(ctx, EventKind.RESOLVED, from_status=previous, reason=result, outcome=outcome, on_spot=on_spot)
     _notify(ctx, "case_resolved", _l("事项已办结，请安排回访"), centre=ctx.case.owning_centre)
     return ctx.case
 
 
-def case_resolve_on_spot(*, actor, case: Case, outcome: str, result: str) -> Case:
+def case_resolve_on_spot(*, actor, case: Case, outcome: str, result: str, expected_status: str | None = None) -> Case:
     """现场办结: answered at the window (a consultation, an explanation) without dispatch."""
     with transaction.atomic():
-        ctx = _begin(Action.RESOLVE_ON_SPOT, actor=actor, case=case)
+        ctx = _begin(Action.RESOLVE_ON_SPOT, actor=actor, case=case, expected_status=expected_status)
         _choice(outcome, Outcome, "outcome", _("办理结果"))
         result = _require_text(result, "result", _("办理情况"))
         return _finish_resolution(ctx, outcome, result, on_spot=True)
@@ -479,12 +497,12 @@ def case_resolve_on_spot(*, actor, case: Case, outcome: str, result: str) -> Cas
 # Follow-up, archive, reopen
 
 
-def case_follow_up(*, actor, case: Case, satisfaction: str, comment: str = "", method: str = "phone") -> Case:
+def case_follow_up(*, actor, case: Case, satisfaction: str, comment: str = "", method: str = "phone", expected_status: str | None = None) -> Case:
     """回访: record satisfaction. An unsatisfied resident reopens the matter when the policy says so."""
     from django.conf import settings
 
     with transaction.atomic():
-        ctx = _begin(Action.FOLLOW_UP, actor=actor, case=case)
+        ctx = _begin(Action.FOLLOW_UP, actor=actor, case=case, expected_status=expected_status)
         _choice(satisfaction, Satisfaction, "satisfaction", _("满意度"))
         if satisfaction == Satisfaction.UNSATISFIED and not comment.strip():
             raise InvalidInput(_("选择“不满意”时，请写明不满意的地方。"), field="comment")
@@ -506,27 +524,27 @@ def _reopen(ctx: _Context, reason: str) -> None:
     ctx.case.outcome = ""
     ctx.case.resolved_within_limit = None
     ctx.case.closed_at = None
-    _set_status(ctx, Status.PENDING_DISPATCH, "reopen_count", "outcome", "resolved_within_limit", "closed_at")
+    _set_status(ctx, MOVES[Action.REOPEN].target, "reopen_count", "outcome", "resolved_within_limit", "closed_at")
     deadlines.cancel_deadlines(case=ctx.case, steps=[Step.FOLLOW_UP])
     deadlines.open_deadline(case=ctx.case, step=Step.HANDLE, starts_at=ctx.now)
     _event(ctx, EventKind.REOPENED, from_status=previous, reason=reason)
     _notify(ctx, "case_reopened", _l("事项已重启，请重新派单"), centre=ctx.case.owning_centre, body=reason)
 
 
-def case_reopen(*, actor, case: Case, reason: str) -> Case:
+def case_reopen(*, actor, case: Case, reason: str, expected_status: str | None = None) -> Case:
     """重启: a recurrence, or a resolution that did not hold."""
     with transaction.atomic():
-        ctx = _begin(Action.REOPEN, actor=actor, case=case)
+        ctx = _begin(Action.REOPEN, actor=actor, case=case, expected_status=expected_status)
         _reopen(ctx, _require_text(reason, "reason", _("重启理由")))
         return ctx.case
 
 
-def case_archive(*, actor, case: Case, note: str = "") -> Case:
+def case_archive(*, actor, case: Case, note: str = "", expected_status: str | None = None) -> Case:
     with transaction.atomic():
-        ctx = _begin(Action.ARCHIVE, actor=actor, case=case)
+        ctx = _begin(Action.ARCHIVE, actor=actor, case=case, expected_status=expected_status)
         previous = ctx.case.status
         ctx.case.closed_at = ctx.case.closed_at or ctx.now
-        _set_status(ctx, Status.ARCHIVED, "closed_at")
+        _set_status(ctx, ctx.target, "closed_at")
         _event(ctx, EventKind.ARCHIVED, from_status=previous, reason=note)
         return ctx.case
 
@@ -547,38 +565,38 @@ def _close_early(ctx: _Context, status: str, kind: str, reason: str, **payload) 
     return ctx.case
 
 
-def case_refer_out(*, actor, case: Case, target: str, reason: str) -> Case:
+def case_refer_out(*, actor, case: Case, target: str, reason: str, expected_status: str | None = None) -> Case:
     """转出 to litigation, arbitration, administrative review or the petition channel."""
     with transaction.atomic():
-        ctx = _begin(Action.REFER_OUT, actor=actor, case=case)
+        ctx = _begin(Action.REFER_OUT, actor=actor, case=case, expected_status=expected_status)
         _choice(target, ReferralTarget, "target", _("转出去向"))
         reason = _require_text(reason, "reason", _("转出理由"))
         ctx.case.referral_target = target
-        return _close_early(ctx, Status.REFERRED_OUT, EventKind.REFERRED_OUT, reason, target=target,
+        return _close_early(ctx, ctx.target, EventKind.REFERRED_OUT, reason, target=target,
                             _fields=("referral_target",))
 
 
-def case_not_accept(*, actor, case: Case, reason: str, where_to_go: str) -> Case:
+def case_not_accept(*, actor, case: Case, reason: str, where_to_go: str, expected_status: str | None = None) -> Case:
     """不予受理 with a reasoned notice (告知) naming where the matter belongs."""
     with transaction.atomic():
-        ctx = _begin(Action.NOT_ACCEPT, actor=actor, case=case)
+        ctx = _begin(Action.NOT_ACCEPT, actor=actor, case=case, expected_status=expected_status)
         reason = _require_text(reason, "reason", _("不予受理理由"))
         where_to_go = _require_text(where_to_go, "where_to_go", _("告知去向"))
         with in_default_language():  # stored: read by everyone, in the site's language
             # Both texts as written: wrapping them in a sentence ("请向…反映。") mangled what was typed.
             ctx.case.result = _("不予受理理由：%(reason)s\n告知去向：%(where)s") % {"reason": reason, "where": where_to_go}
-        return _close_early(ctx, Status.NOT_ACCEPTED, EventKind.NOT_ACCEPTED, reason, where_to_go=where_to_go,
+        return _close_early(ctx, ctx.target, EventKind.NOT_ACCEPTED, reason, where_to_go=where_to_go,
                             _fields=("result",))
 
 
-def case_withdraw(*, actor, case: Case, reason: str) -> Case:
+def case_withdraw(*, actor, case: Case, reason: str, expected_status: str | None = None) -> Case:
     """撤回 at the party's request."""
     with transaction.atomic():
-        ctx = _begin(Action.WITHDRAW, actor=actor, case=case)
-        return _close_early(ctx, Status.WITHDRAWN, EventKind.WITHDRAWN, _require_text(reason, "reason", _("撤回理由")))
+        ctx = _begin(Action.WITHDRAW, actor=actor, case=case, expected_status=expected_status)
+        return _close_early(ctx, ctx.target, EventKind.WITHDRAWN, _require_text(reason, "reason", _("撤回理由")))
 
 
-def case_supplement(*, actor, case: Case, note: str, attachments=()) -> Case:
+def case_supplement(*, actor, case: Case, note: str, attachments=(), expected_status: str | None = None) -> Case:
     """补充材料: the resident adds information or documents to an open matter.
 
     The owning centre and every unit now handling it are told. Files written to storage before a
@@ -589,7 +607,7 @@ def case_supplement(*, actor, case: Case, note: str, attachments=()) -> Case:
     stored = []
     try:
         with transaction.atomic():
-            ctx = _begin(Action.SUPPLEMENT, actor=actor, case=case)
+            ctx = _begin(Action.SUPPLEMENT, actor=actor, case=case, expected_status=expected_status)
             note = (note or "").strip()
             if not note and not attachments:
                 raise InvalidInput(_("请写下要补充的情况，或选择要上传的文件。"), field="note")
@@ -612,10 +630,10 @@ def case_supplement(*, actor, case: Case, note: str, attachments=()) -> Case:
 # Escalation, extension, supervision
 
 
-def case_escalate(*, actor, case: Case, reason: str) -> Case:
+def case_escalate(*, actor, case: Case, reason: str, expected_status: str | None = None) -> Case:
     """提级: the parent centre takes ownership; units that had accepted keep a duty to assist."""
     with transaction.atomic():
-        ctx = _begin(Action.ESCALATE, actor=actor, case=case)
+        ctx = _begin(Action.ESCALATE, actor=actor, case=case, expected_status=expected_status)
         reason = _require_text(reason, "reason", _("提级理由"))
         parent = ctx.case.owning_centre.parent_centre()
         if parent is None:
@@ -631,16 +649,16 @@ def case_escalate(*, actor, case: Case, reason: str) -> Case:
         ctx.case.owning_code = parent.region.code
         Assignment.objects.filter(case=ctx.case).update(case_owning_code=parent.region.code)
         ctx.case.escalation_count += 1
-        _set_status(ctx, Status.PENDING_DISPATCH, "owning_centre", "owning_code", "escalation_count")
+        _set_status(ctx, ctx.target, "owning_centre", "owning_code", "escalation_count")
         _event(ctx, EventKind.ESCALATED, from_status=previous, reason=reason, from_centre=from_centre.name, to_centre=parent.name)
         _notify(ctx, "case_escalated", _l("下级提级事项，请研判派单"), centre=parent, body=reason)
         return ctx.case
 
 
-def extension_request(*, actor, case: Case, amount: int, reason: str, assignment_id: int | None = None) -> Extension:
+def extension_request(*, actor, case: Case, amount: int, reason: str, assignment_id: int | None = None, expected_status: str | None = None) -> Extension:
     """延期申请 by the handling unit; counted in the unit of its own limit."""
     with transaction.atomic():
-        ctx = _begin(Action.REQUEST_EXTENSION, actor=actor, case=case)
+        ctx = _begin(Action.REQUEST_EXTENSION, actor=actor, case=case, expected_status=expected_status)
         reason = _require_text(reason, "reason", _("延期理由"))
         if not isinstance(amount, int) or amount <= 0:
             raise InvalidInput(_("延期时长必须是正整数。"), field="amount")
@@ -658,11 +676,11 @@ def extension_request(*, actor, case: Case, amount: int, reason: str, assignment
         return extension
 
 
-def extension_decide(*, actor, case: Case, approve: bool, reason: str = "", extension_id: int | None = None) -> Extension:
+def extension_decide(*, actor, case: Case, approve: bool, reason: str = "", extension_id: int | None = None, expected_status: str | None = None) -> Extension:
     """批准/驳回延期. Approval moves the unit's limit, and the matter's when the unit leads."""
     action = Action.APPROVE_EXTENSION if approve else Action.REFUSE_EXTENSION
     with transaction.atomic():
-        ctx = _begin(action, actor=actor, case=case)
+        ctx = _begin(action, actor=actor, case=case, expected_status=expected_status)
         pending = Extension.objects.select_related("assignment__unit").filter(case=ctx.case, status=ExtensionStatus.PENDING)
         if extension_id is not None:
             pending = pending.filter(pk=extension_id)
@@ -696,10 +714,10 @@ def _extend_limits(ctx: _Context, extension: Extension) -> str:
     return new_due
 
 
-def supervision_issue(*, actor, case: Case, content: str, unit: Unit | None = None) -> SupervisionOrder:
+def supervision_issue(*, actor, case: Case, content: str, unit: Unit | None = None, expected_status: str | None = None) -> SupervisionOrder:
     """督办单: order a unit (by default the lead) to act, with a time to answer."""
     with transaction.atomic():
-        ctx = _begin(Action.SUPERVISE, actor=actor, case=case)
+        ctx = _begin(Action.SUPERVISE, actor=actor, case=case, expected_status=expected_status)
         content = _require_text(content, "content", _("督办要求"))
         live_units = {a.unit_id: a.unit for a in ctx.live()}
         if unit is None:
@@ -719,9 +737,9 @@ def supervision_issue(*, actor, case: Case, content: str, unit: Unit | None = No
         return order
 
 
-def supervision_answer(*, actor, case: Case, answer: str, order_id: int | None = None) -> SupervisionOrder:
+def supervision_answer(*, actor, case: Case, answer: str, order_id: int | None = None, expected_status: str | None = None) -> SupervisionOrder:
     with transaction.atomic():
-        ctx = _begin(Action.ANSWER_SUPERVISION, actor=actor, case=case)
+        ctx = _begin(Action.ANSWER_SUPERVISION, actor=actor, case=case, expected_status=expected_status)
         answer = _require_text(answer, "answer", _("督办回复"))
         orders = SupervisionOrder.objects.filter(case=ctx.case, status=SupervisionStatus.ISSUED, unit_id__in=ctx.actor_unit_ids)
         if order_id is not None:

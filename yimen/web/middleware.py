@@ -32,7 +32,7 @@ class ErrorBackstopMiddleware:
             return None
         logger.warning("NUL character reached the database on %s %s: a field lacks the check", request.method, request.path)
         if request.path.startswith("/api/"):
-            from yimen.api.errors import error_body, json_response
+            from yimen.common.responses import error_body, json_response
 
             return json_response(400, error_body("invalid", nul_refused_message()))
         return HttpResponse(nul_refused_message(), status=400, content_type="text/plain; charset=utf-8")

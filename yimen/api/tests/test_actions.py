@@ -209,3 +209,16 @@ def test_supervision_names_a_unit_by_id_and_refuses_unknown_ones(api, world):
     order = SupervisionOrder.objects.get(case=case)
     assert order.unit == world.justice_office
     assert response.json()["supervision_orders"][0]["id"] == order.pk
+
+
+def test_a_move_on_a_matter_someone_else_moved_first_is_409_naming_the_current_status(api, world):
+    case = world.register()
+    t.case_dispatch(actor=world.director, case=case, lead_unit=world.hrss)
+    response = api.act(world.dispatcher, case, "dispatch", lead_unit=world.housing.pk, expected_status="registered")
+    assert response.status_code == 409
+    error = response.json()
+    assert error["code"] == "stale_status"
+    assert "当前状态为“待签收”" in error["message"]
+    assert error["current_status"] == "dispatched" and error["current_status_label"] == "待签收"
+    assert not case.assignments.filter(unit=world.housing).exists()
+    assert api.act(world.handler, case, "accept", expected_status="dispatched").status_code == 200

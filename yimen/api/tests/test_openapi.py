@@ -25,7 +25,7 @@ def test_the_openapi_document_lists_every_endpoint_and_every_actions_body(client
     for action in STAFF_ACTIONS:
         assert f"{action.value}（{action.label}）" in titles
         assert f"`{action.value}`" in act["description"]
-    assert set(schemas["DispatchIn"]["properties"]) == {"lead_unit", "assist_units", "tasks", "reason", "limit_reason"}
+    assert set(schemas["DispatchIn"]["properties"]) == {"lead_unit", "assist_units", "tasks", "reason", "limit_reason", "expected_status"}
     create = doc["paths"]["/api/v1/cases"]["post"]["requestBody"]["content"]
     assert set(create) == {"application/json", "multipart/form-data"}
     assert "parties" in schemas["CaseIn"]["properties"] and "PartyIn" in schemas

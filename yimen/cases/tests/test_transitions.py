@@ -199,3 +199,16 @@ def test_assignments_carry_the_matters_place_and_follow_its_owning_centre_up_on_
     t.case_escalate(actor=world.director, case=case, reason="镇级无法化解")
     assert {a.case_owning_code for a in case.assignments.all()} == {world.county.code}
     assert {a.case_region_code for a in case.assignments.all()} == {case.region_code}
+
+
+def test_a_move_on_a_matter_someone_else_moved_first_is_refused_naming_its_status(world):
+    case = world.register()
+    t.case_dispatch(actor=world.director, case=case, lead_unit=world.hrss)
+    with pytest.raises(Conflict) as raised:
+        t.case_dispatch(actor=world.dispatcher, case=case, lead_unit=world.housing, expected_status=Status.REGISTERED)
+    assert raised.value.code == "stale_status"
+    assert raised.value.details["current_status"] == Status.DISPATCHED
+    assert "当前状态为“待签收”" in str(raised.value)
+    assert not case.assignments.filter(unit=world.housing).exists()
+    # The status it was seen in is the status it is in: the move goes ahead.
+    t.assignment_accept(actor=world.handler, case=case, expected_status=Status.DISPATCHED)

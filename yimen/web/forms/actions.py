@@ -1,17 +1,17 @@
 """The forms of the moves on a matter: one class per action-body shape of the JSON API
-(yimen/api/schemas.py ACTION_SCHEMAS), with the same field names, so a plain HTML form and a JSON
+(yimen/cases/actions.py ACTION_SCHEMAS), with the same field names, so a plain HTML form and a JSON
 client send the same thing. Shape only — required, lengths, choices; whether the move is allowed,
 and every rule across objects, is the service's.
 
 `to_body()` turns the cleaned data into the API's pydantic body for the action, so the web and the
-API call the services through one adapter table (yimen.api.actions.ACTIONS).
+API call the services through one registry (yimen.cases.actions.ACTIONS).
 """
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from yimen.api.schemas import FIELD_LABELS
+from yimen.cases.labels import FIELD_LABELS
 from yimen.cases.models import DomainClass, Outcome, ReferralTarget, Risk, Satisfaction, Urgency
 from yimen.cases.presenting import FOLLOW_UP_METHODS
 from yimen.cases.rules import RESIDENT_ONLY_ACTIONS, Action

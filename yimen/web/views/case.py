@@ -1,8 +1,8 @@
 """The matter page, its action forms, the dispatcher's view, audited reveal and attachments.
 
 Doors only (STYLE.md §5): load through selectors.case_get (404 outside scope), parse a form (shape
-only), call the service through the API's one adapter table (yimen.api.actions.ACTIONS: the web
-builds the same pydantic body from the form), and render or redirect with a message. Which actions
+only), call the service through the domain's registry of actions (yimen.cases.actions.ACTIONS, the
+API's too: the web builds the same pydantic body from the form), and render or redirect with a message. Which actions
 a user sees comes from transitions.allowed_actions; whether a move is allowed is the service's.
 """
 
@@ -19,10 +19,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yimen.accounts.scopes import can_reveal_personal_data
-from yimen.api.actions import ACTIONS
-from yimen.api.errors import describe
+from yimen.cases.actions import ACTIONS
+from yimen.cases.labels import describe
 from yimen.cases import deadlines
-from yimen.cases.models import Category, ExtensionStatus, LimitUnit, Status, SupervisionStatus
+from yimen.cases.models import Category, ExtensionStatus, LimitUnit, SupervisionStatus
 from yimen.cases.presenting import risk_text, timeline
 from yimen.cases.privacy import party_reveal
 from yimen.cases.rules import Action
@@ -109,18 +109,14 @@ def _safe_next(request, value: str) -> str:
 
 
 def _perform(request, case, action: str, form) -> int | None:
-    """Check the status the user saw, parse, call the service. None on success, else the HTTP
-    status to re-render with (the form keeps what was typed and carries the message)."""
-    seen = request.POST.get("status_seen", "")
-    form.is_valid()
-    if seen and seen != case.status:
-        form.add_error(None, _stale_message(case))
-        return 409
+    """Parse, call the service with the status the user saw (the service refuses a matter someone
+    else moved first). None on success, else the HTTP status to re-render with (the form keeps what
+    was typed and carries the message)."""
     if not form.is_valid():
         return 400
     spec = ACTIONS[action]
     try:
-        body = spec.schema.model_validate(form.to_body())
+        body = spec.schema.model_validate({**form.to_body(), "expected_status": form.cleaned_data.get("status_seen") or None})
     except pydantic.ValidationError as exc:
         for error in exc.errors(include_url=False):
             field, message = describe(error, action)
@@ -141,12 +137,6 @@ def _perform(request, case, action: str, form) -> int | None:
 
 def _forbidden(request, case, message: str):
     return render(request, "web/case/forbidden.html", {"case": case, "message": message, "title": _("不能执行该操作")}, status=403)
-
-
-def _stale_message(case) -> str:
-    return _("该事项已被他人处理，当前状态为“%(status)s”。请查看最新情况后再操作，您填写的内容已保留。") % {
-        "status": Status(case.status).label
-    }
 
 
 def _done(request, case, action, form):

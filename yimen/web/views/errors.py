@@ -12,7 +12,7 @@ from django.template import loader
 from django.utils.translation import gettext as _
 from django.views.defaults import page_not_found as django_page_not_found
 
-from yimen.api.errors import not_found_response, server_error_response
+from yimen.common.responses import not_found_response, server_error_response
 from yimen.common.incidents import log_server_error
 
 logger = logging.getLogger("yimen.errors")
