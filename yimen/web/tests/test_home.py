@@ -69,7 +69,9 @@ def test_a_supervisor_sees_extensions_awaiting_their_decision(client, world):
 
 
 def test_a_user_with_nothing_to_do_is_told_so(client, world):
-    client.force_login(world.expert)
+    # An external system's account (12345) registers matters and works no list; an expert now works
+    # their unit's inbox (issue 12 B.5), so the old expert persona here has a unit card.
+    client.force_login(world.external)
     html = client.get(reverse("web:home")).content.decode()
     assert "暂无待办事项" in html
 
