@@ -93,9 +93,15 @@ def capped_count(qs: QuerySet, cap: int = COUNT_CAP) -> Tally:
     return Tally(qs.order_by().values("pk")[:cap].count(), cap)
 
 
-def _assignments_prefetch(lookup: str = "case__assignments") -> Prefetch:
-    """A row's matter with all its assignments, for transitions.allowed_actions without a query per row."""
-    return Prefetch(lookup, queryset=Assignment.objects.only("id", "case_id", "unit_id", "status", "part"))
+def _actions_prefetch(prefix: str = "case__") -> tuple[Prefetch, ...]:
+    """What transitions.allowed_actions reads about a row's matter — its assignments, extension
+    requests and supervision orders — in three queries per page, none per row."""
+    return (
+        Prefetch(f"{prefix}assignments", queryset=Assignment.objects.only("id", "case_id", "unit_id", "status", "part")),
+        Prefetch(f"{prefix}extensions", queryset=Extension.objects.only("id", "case_id", "status"), to_attr="all_extensions"),
+        Prefetch(f"{prefix}supervision_orders", queryset=SupervisionOrder.objects.only("id", "case_id", "unit_id", "status"),
+                 to_attr="all_supervision_orders"),
+    )
 
 
 def actions_for(user, case: Case) -> frozenset[str]:
@@ -167,7 +173,7 @@ def inbox_list(*, user, tab: str, now: datetime) -> QuerySet:
     qs = qs.annotate(supervised=_open_orders("case_id", "unit_id"))
     if tab == InboxTab.SUPERVISED:
         qs = qs.filter(supervised=True)
-    return qs.defer("case__triage").prefetch_related(_assignments_prefetch())
+    return qs.defer("case__triage").prefetch_related(*_actions_prefetch())
 
 
 @dataclass
@@ -227,7 +233,7 @@ def centre_queue(*, user, statuses=QUEUE_STATUSES) -> QuerySet:
         Case.objects.filter(scope, status__in=list(statuses))
         .select_related("category", "owning_centre")
         .defer("triage")
-        .prefetch_related(_assignments_prefetch("assignments"))
+        .prefetch_related(*_actions_prefetch(""))
         .alias(pressing=ExpressionWrapper(_PRESSING, output_field=BooleanField()))
         .order_by(F("pressing").desc(), "status_changed_at", "received_at", "id")
     )
@@ -274,7 +280,7 @@ def pending_extensions(*, user) -> QuerySet:
         )
         .select_related("case", "assignment__unit", "requested_by")
         .defer("case__triage")
-        .prefetch_related(_assignments_prefetch())
+        .prefetch_related(*_actions_prefetch())
         .order_by("requested_at", "id")
     )
 
@@ -300,7 +306,7 @@ def follow_up_queue(*, user) -> QuerySet:
         )
         .select_related("category", "owning_centre")
         .defer("triage")
-        .prefetch_related(_assignments_prefetch("assignments"))
+        .prefetch_related(*_actions_prefetch(""))
         .order_by(F("follow_up_due").asc(nulls_last=True), F("resolved_at").asc(nulls_last=True), "id")
     )
 
@@ -531,7 +537,7 @@ def board_drill(
         qs.annotate(supervised=_open_orders("case_id", "unit_id"))
         .select_related("case", "case__category", "case__owning_centre", "unit")
         .defer("case__triage")
-        .prefetch_related(_assignments_prefetch())
+        .prefetch_related(*_actions_prefetch())
         .order_by("due_at", "id")
     )
 

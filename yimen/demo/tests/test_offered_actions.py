@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from yimen.accounts.models import Membership
-from yimen.api.actions import ACTIONS
+from yimen.cases.actions import ACTIONS
 from yimen.cases.models import Case, Status
 from yimen.cases.selectors import CaseFilters, case_list_for_user
 from yimen.cases.transitions import allowed_actions
