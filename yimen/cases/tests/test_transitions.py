@@ -131,12 +131,16 @@ def test_an_assisting_unit_cannot_resolve_the_matter(world):
 
 def test_allowed_actions_follow_the_rules(world):
     case = world.dispatched()
-    assert set(t.allowed_actions(world.handler, case)) == {
-        "accept", "return", "request_extension", "answer_supervision",
-    }
+    # 回复督办 is offered only once there is an order to answer (issue 12 B.4: offered means possible).
+    assert set(t.allowed_actions(world.handler, case)) == {"accept", "return", "request_extension"}
     assert "dispatch" not in t.allowed_actions(world.dispatcher, case)
     assert "supervise" in t.allowed_actions(world.supervisor, case)
+    assert "approve_extension" not in t.allowed_actions(world.supervisor, case)
     assert t.allowed_actions(world.outsider, case) == []
+    t.supervision_issue(actor=world.supervisor, case=case, content="请尽快签收")
+    t.extension_request(actor=world.handler, case=case, amount=2, reason="需调取材料")
+    assert "answer_supervision" in t.allowed_actions(world.handler, case)
+    assert {"approve_extension", "refuse_extension"} <= set(t.allowed_actions(world.supervisor, case))
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL; run by make test there")
