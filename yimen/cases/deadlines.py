@@ -73,7 +73,7 @@ DEFAULT_WARN_BEFORE_HOURS = 24
 _RECOMPUTE_BATCH = 1000
 _SYSTEM_LABEL = "系统"
 
-# The defaults installed by migration 0002_default_policies (which keeps its own literal copy, as a
+# The defaults installed by migrations 0002_default_policies and 0009_urgent_unit_limit (each keeps its own literal copy, as a
 # migration must not depend on code that changes). Day-counted limits end at 24:00, so a warning of
 # 8 + 24·k hours lands at 16:00, inside office hours, k days before the last day.
 DEFAULT_POLICIES: list[dict] = [
@@ -103,6 +103,11 @@ DEFAULT_POLICIES: list[dict] = [
     {"name": "承办单位办理：15个工作日", "step": "unit_handle", "urgency": "", "channel": "", "amount": 15,
      "unit": "working_days", "warn_before_hours": 56, "escalate_when_overdue": False, "max_extension": 0,
      "legal_basis": "参照《劳动争议调解仲裁法》第十四条（调解组织15日内未达成协议的可申请仲裁）"},
+    # An urgent matter's units answer as fast as the matter must (issue 12 B.2): without this, a unit
+    # of a matter already past its own 1-day limit would get the general 15 days. Migration 0009.
+    {"name": "急难事承办单位办理：1个工作日", "step": "unit_handle", "urgency": "urgent", "channel": "", "amount": 1,
+     "unit": "working_days", "warn_before_hours": 8, "escalate_when_overdue": True, "max_extension": 0,
+     "legal_basis": "五事五办“急难事马上办”"},
     {"name": "回访：办结后5个工作日", "step": "follow_up", "urgency": "", "channel": "", "amount": 5,
      "unit": "working_days", "warn_before_hours": 32, "escalate_when_overdue": False, "max_extension": 0,
      "legal_basis": "办结后回访验单（工作规范）"},

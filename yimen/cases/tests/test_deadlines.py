@@ -494,14 +494,29 @@ def test_a_limit_reads_as_time_left_or_time_over(due, now, provisional, text):
 # The default policies
 
 
-def test_the_data_migration_installs_exactly_the_default_policies():
-    migration = importlib.import_module("yimen.cases.migrations.0002_default_policies")
-    assert migration.POLICIES == DEFAULT_POLICIES
-    migration.add_policies(django_apps, None)
-    migration.add_policies(django_apps, None)  # twice: no duplicates
+DEFAULT_POLICY_MIGRATIONS = ("0002_default_policies", "0009_urgent_unit_limit")
+
+
+def test_the_data_migrations_install_exactly_the_default_policies():
+    migrations = [importlib.import_module(f"yimen.cases.migrations.{name}") for name in DEFAULT_POLICY_MIGRATIONS]
+    installed = [policy for migration in migrations for policy in migration.POLICIES]
+    assert sorted(installed, key=lambda p: p["name"]) == sorted(DEFAULT_POLICIES, key=lambda p: p["name"])
+    for migration in migrations:
+        migration.add_policies(django_apps, None)
+        migration.add_policies(django_apps, None)  # twice: no duplicates
     assert TimeLimitPolicy.objects.count() == len(DEFAULT_POLICIES)
-    migration.remove_policies(django_apps, None)
+    for migration in migrations:
+        migration.remove_policies(django_apps, None)
     assert not TimeLimitPolicy.objects.exists()
+
+
+def test_an_urgent_matters_unit_gets_one_working_day_even_when_the_matter_is_already_late(place, default_policies):
+    """Issue 12 B.2, as walked: an urgent matter past its own limit must not hand its units 15 days."""
+    case = make_case(place, received_at=at(2025, 9, 1), urgency="urgent")
+    open_deadline(case=case, step=Step.HANDLE, starts_at=case.received_at)
+    assignment = make_assignment(place, case, at(2025, 9, 10))
+    unit_limit = open_deadline(case=case, step=Step.UNIT_HANDLE, starts_at=at(2025, 9, 10), assignment=assignment)
+    assert (unit_limit.amount, unit_limit.unit) == (1, "working_days")
 
 
 def test_the_defaults_cover_every_urgency_and_escalate_urgent_and_grave_matters(default_policies):

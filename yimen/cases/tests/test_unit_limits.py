@@ -22,17 +22,18 @@ def frozen():
         yield
 
 
-def _urgent(world):
+def _tight(world):
+    """A matter whose own limit (操心事: 7 working days) is shorter than the general unit rule (15)."""
     case = world.register()
-    return t.case_triage(actor=world.dispatcher, case=case, risk="red", urgency="urgent", risk_reason="34人欠薪，扬言堵路")
+    return t.case_triage(actor=world.dispatcher, case=case, risk="red", urgency="worrying", risk_reason="34人欠薪，扬言堵路")
 
 
 def _dispatched_event(case):
     return CaseEvent.objects.filter(case=case, kind="dispatched").latest("id")
 
 
-def test_the_units_of_an_urgent_matter_are_due_no_later_than_the_matter(world, frozen):
-    case = _urgent(world)
+def test_the_units_of_a_matter_are_due_no_later_than_the_matter(world, frozen):
+    case = _tight(world)
     case = t.case_dispatch(actor=world.dispatcher, case=case, lead_unit=world.hrss, assist_units=[world.justice_office])
     units = Assignment.objects.filter(case=case)
     assert units.count() == 2
@@ -45,7 +46,7 @@ def test_the_units_of_an_urgent_matter_are_due_no_later_than_the_matter(world, f
 
 
 def test_a_recorded_reason_keeps_the_rules_longer_limit_and_the_timeline_shows_it(world, frozen):
-    case = _urgent(world)
+    case = _tight(world)
     case = t.case_dispatch(
         actor=world.dispatcher, case=case, lead_unit=world.hrss, limit_reason="需劳动监察立案调查，按承办规则计时",
     )
@@ -65,7 +66,7 @@ def test_a_unit_limit_that_fits_is_left_as_the_rule_gives_it(world, frozen):
 
 
 def test_the_dispatch_page_shows_the_shortened_limit_before_confirming(client, world, frozen):
-    case = _urgent(world)
+    case = _tight(world)
     preview = {p.step: p for p in deadlines.preview_assignment_deadlines(case=case, starts_at=MONDAY)}
     assert preview["unit_handle"].due.at <= case.due_at and preview["unit_handle"].shortened_from
     client.force_login(world.dispatcher)
@@ -74,7 +75,7 @@ def test_the_dispatch_page_shows_the_shortened_limit_before_confirming(client, w
 
 
 def test_the_dispatcher_can_keep_the_rules_limit_from_the_page_by_giving_a_reason(client, world, frozen):
-    case = _urgent(world)
+    case = _tight(world)
     client.force_login(world.dispatcher)
     url = reverse("web:case_dispatch", args=[case.number])
     assert 'name="limit_reason"' in client.get(url).content.decode()
