@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q
 
-from .models import UNIT_ROLES, Role
+from .models import UNIT_ROLES, Membership, Role
 
 # ---- Role groups: every group of roles is named here once; the move table (cases.rules), the
 # worklists, the navigation and the demo ask for them by name. ----
@@ -160,6 +160,14 @@ def follow_up_scope_q(user) -> Q:
     centre = region_codes_for(user, FOLLOW_UP_ROLES & CENTRE_ROLES)
     place = region_codes_for(user, FOLLOW_UP_ROLES & PLACE_ROLES)
     return region_prefix_q("owning_code", centre) | region_prefix_q("region_code", place)
+
+
+def centre_staff_ids(*, region_id: int, roles) -> list[int]:
+    """The active users who hold one of `roles` at the centre of this region (not the regions below)."""
+    return list(
+        Membership.objects.filter(role__in=roles, region_id=region_id, user__is_active=True)
+        .values_list("user_id", flat=True).distinct()
+    )
 
 
 def exact_centre_codes(user, roles) -> list[str]:

@@ -246,15 +246,10 @@ def _notify_leaders_of_red(case: Case, centre: Centre, now) -> None:
     One message per leader of the registering centre, in the registration's transaction (outbox):
     the matter and its notices are written together or not at all.
     """
-    from yimen.accounts.models import Membership
+    from yimen.accounts.scopes import LEADER_ROLES, centre_staff_ids
     from yimen.notifications.outbox import outbox_enqueue_many, outbox_message
 
-    from .worklists import LEADER_ROLES
-
-    leader_ids = (
-        Membership.objects.filter(role__in=LEADER_ROLES, region_id=centre.region_id, user__is_active=True)
-        .values_list("user_id", flat=True).distinct()
-    )
+    leader_ids = centre_staff_ids(region_id=centre.region_id, roles=LEADER_ROLES)
     with in_default_language():  # composed in the site's language, not the registrar's
         subject = _("[%(number)s] 系统建议红色风险，请关注研判") % {"number": case.number}
     outbox_enqueue_many([
