@@ -25,20 +25,11 @@ def outbox_enqueue(
     now=None,
 ) -> OutboxMessage | None:
     """Queue one message. With a dedupe_key, a second call for the same key queues nothing."""
-    now = now or timezone.now()
-    message = OutboxMessage(
-        kind=kind,
-        case=case,
-        recipient_user=recipient_user,
-        recipient_unit=recipient_unit,
-        recipient_centre=recipient_centre,
+    message = outbox_message(
+        kind=kind, subject=subject, body=body, now=now or timezone.now(), payload=payload, dedupe_key=dedupe_key,
         recipient_address=recipient_address,
-        subject=str(subject)[:200],
-        body=str(body),
-        payload=payload or {},
-        dedupe_key=dedupe_key,
-        next_attempt_at=now,
-        created_at=now,
+        case_id=_pk(case), recipient_user_id=_pk(recipient_user),
+        recipient_unit_id=_pk(recipient_unit), recipient_centre_id=_pk(recipient_centre),
     )
     if dedupe_key:
         if OutboxMessage.objects.filter(dedupe_key=dedupe_key).exists():
@@ -63,6 +54,7 @@ def outbox_message(
     recipient_user_id: int | None = None,
     recipient_unit_id: int | None = None,
     recipient_centre_id: int | None = None,
+    recipient_address: str = "",
     payload: dict | None = None,
     dedupe_key: str | None = None,
 ) -> OutboxMessage:
@@ -73,6 +65,7 @@ def outbox_message(
         recipient_user_id=recipient_user_id,
         recipient_unit_id=recipient_unit_id,
         recipient_centre_id=recipient_centre_id,
+        recipient_address=recipient_address,
         subject=str(subject)[:200],
         body=str(body),
         payload=payload or {},
@@ -80,6 +73,10 @@ def outbox_message(
         next_attempt_at=now,
         created_at=now,
     )
+
+
+def _pk(obj) -> int | None:
+    return obj.pk if obj is not None else None
 
 
 def outbox_enqueue_many(messages: list[OutboxMessage]) -> None:
