@@ -1,7 +1,7 @@
 """The bench data set: a city of matters, generated inside PostgreSQL.
 
 What is loaded (N matters, 1,000,000 by default):
-- the test world (yimen.common.testing.make_world: its personas are the bench's users), grown to a
+- the test world (yimen.testing.make_world: its personas are the bench's users), grown to a
   city, 2 counties, 8 townships, 40 villages and 120 grids, with a centre for every township and
   village, the units matters are dispatched to, a two-level category tree, a clerk per township and a
   handler in a small unit (a township police station);
@@ -156,7 +156,7 @@ def _slots(weights: dict, size: int = 100) -> list:
 def _build_world():
     from yimen.accounts.models import Membership, Role, User
     from yimen.cases.models import Category
-    from yimen.common.testing import make_world
+    from yimen.testing import make_world
     from yimen.regions.models import Centre, Level, Region, Unit
 
     world = make_world()

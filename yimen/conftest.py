@@ -16,7 +16,7 @@ def _fresh_process_caches():
 
 @pytest.fixture
 def world(db):
-    from yimen.common.testing import make_world
+    from yimen.testing import make_world
 
     return make_world()
 

@@ -7,7 +7,7 @@ class AuditConfig(AppConfig):
     verbose_name = _("安全审计")
 
     def ready(self):
-        from . import checks, receivers  # noqa: F401 - registers the system check
+        from . import checks, jobs, receivers  # noqa: F401 - registers the system check and the hourly prune
 
         receivers.connect()
 

@@ -8,7 +8,7 @@ class CasesConfig(AppConfig):
     verbose_name = _("事项")
 
     def ready(self):
-        from . import deadlines
+        from . import deadlines, jobs  # noqa: F401 - jobs registers the sweep with `yimen worker`
 
         # Not tagged "database": it should also warn at server start that a year's holidays are missing.
         checks.register(deadlines.check_calendar)

@@ -14,6 +14,8 @@ class ResidentsConfig(AppConfig):
     verbose_name = _("群众端（解纷码）")
 
     def ready(self):
+        from . import jobs  # noqa: F401 - registers the hourly housekeeping with `yimen worker`
+
         checks.register(check_rate_settings)
 
 

@@ -98,11 +98,12 @@ def test_the_default_retention_passes_the_check(settings):
 
 
 def test_the_worker_prunes_the_trail_in_its_hourly_round(db):
-    from yimen.common.management.commands import worker
+    from yimen.common.jobs import HOURLY, periodic_jobs
 
+    (job,) = [job for job in periodic_jobs() if job.name == "audit retention"]
     _event(days_old=365)
-    worker._audit_prune()
-    assert not AuditEvent.objects.exists()
+    job.run(every=job.interval(), stop=None)
+    assert job.interval() == HOURLY and not AuditEvent.objects.exists()
 
 
 def test_audit_text_from_outside_loses_its_control_characters(db):

@@ -146,7 +146,7 @@ def test_allowed_actions_follow_the_rules(world):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL; run by make test there")
 @pytest.mark.django_db(transaction=True)
 def test_two_handlers_accepting_at_once_exactly_one_wins():
-    from yimen.common.testing import make_world
+    from yimen.testing import make_world
 
     w = make_world()
     case = w.dispatched()

@@ -12,12 +12,9 @@ from django.test import override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from yimen.cases.jobs import enqueue_sweep, prune_sweep_results
 from yimen.cases.models import Deadline, DeadlineState, Step
-from yimen.common.management.commands.worker import (
-    WorkerLoop,
-    enqueue_sweep,
-    prune_sweep_results,
-)
+from yimen.common.management.commands.worker import WorkerLoop
 from yimen.notifications.models import OutboxMessage, OutboxStatus
 
 
@@ -85,8 +82,8 @@ RUN_TASKS = connection.vendor != "sqlite"
 
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_loop_stops_cleanly_when_asked(world):
-    loop = WorkerLoop(sweep_interval=0.2, delivery_interval=0.1, poll_interval=0.1, queue_names=["default"],
-                      run_tasks=RUN_TASKS, worker_id="loop-test")
+    loop = WorkerLoop(intervals={"sweep enqueue": 0.2, "outbox delivery": 0.1}, poll_interval=0.1,
+                      queue_names=["default"], run_tasks=RUN_TASKS, worker_id="loop-test")
     threading.Timer(1.5, loop.request_stop).start()
 
     assert loop.run() == 0
@@ -120,7 +117,34 @@ def test_with_another_task_backend_the_worker_only_schedules(world):
     case.refresh_from_db()
     assert case.overdue is True
     assert not DBTaskResult.objects.exists()
-    loop = WorkerLoop(sweep_interval=60, delivery_interval=60, poll_interval=1, queue_names=["default"],
-                      run_tasks=True, worker_id="immediate")
+    loop = WorkerLoop(intervals={"sweep enqueue": 60, "outbox delivery": 60}, poll_interval=1,
+                      queue_names=["default"], run_tasks=True, worker_id="immediate")
     loop._start_task_thread()
     assert loop._task_thread is None
+
+
+def test_each_app_registers_its_own_job_in_the_worker_round(settings):
+    from yimen.common.jobs import HOURLY, periodic_jobs
+
+    schedule = {job.name: (job.interval(), job.option, job.start) for job in periodic_jobs()}
+
+    assert schedule == {
+        "audit retention": (HOURLY, None, "later"),
+        "sweep enqueue": (float(settings.YIMEN_SWEEP_INTERVAL_SECONDS), "--interval", "spread"),
+        "pruning sweep results": (HOURLY, None, "later"),
+        "outbox delivery": (float(getattr(settings, "YIMEN_OUTBOX_DELIVERY_INTERVAL_SECONDS", 5)), "--delivery-interval", "now"),
+        "residents housekeeping": (HOURLY, None, "later"),
+    }
+    assert periodic_jobs()[-1].name == "outbox delivery"  # sends what the others queued in the same turn
+
+
+def test_the_worker_options_set_the_sweep_and_delivery_intervals(monkeypatch, settings):
+    from yimen.common.management.commands import worker
+
+    settings.YIMEN_OUTBOX_DELIVERY_INTERVAL_SECONDS = 3
+    seen = {}
+    monkeypatch.setattr(worker.WorkerLoop, "run", lambda loop: seen.update((j.name, s) for j, s in loop.schedule) or 0)
+
+    call_command("worker", "--interval=7", "--no-tasks", stdout=io.StringIO())
+
+    assert seen["sweep enqueue"] == 7 and seen["outbox delivery"] == 3

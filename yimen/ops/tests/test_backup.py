@@ -24,7 +24,7 @@ CLI = [sys.executable, "-m", "yimen"]
 
 _FILL = """
 from yimen.cases.intake import AttachmentInput
-from yimen.common.testing import make_world
+from yimen.testing import make_world
 
 w = make_world()
 for i, content in enumerate([b"%PDF-1.4 contract", bytes(range(256)) * 40, "调解协议".encode() * 3]):

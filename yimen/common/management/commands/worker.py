@@ -1,23 +1,19 @@
 """`yimen worker`: the one background process of an installation.
 
-It does these things:
+It does two things:
   - runs queued tasks: django_tasks_db's own Worker loop, in a thread (when the task backend is the
     database; with another backend its own workers run them and this only schedules);
-  - every YIMEN_SWEEP_INTERVAL_SECONDS enqueues `deadline_sweep_task`;
-  - every few seconds delivers due outbox messages directly (no task row per tick: delivery is a
-    cheap indexed poll, and a task row every 5 seconds would only fill the task table);
-  - every hour prunes finished sweep rows and the residents' pages' leftovers (rate-limit counters,
-    abandoned drafts with their files, old one-time codes), and audit events older than
-    YIMEN_AUDIT_RETENTION_DAYS (never fewer than 180: yimen.audit).
+  - runs the periodic jobs the apps register (yimen.common.jobs), each at its interval: the deadline
+    sweep's enqueue and pruning (cases/jobs.py), outbox delivery (notifications/jobs.py), the
+    residents' housekeeping (residents/jobs.py), the audit trail's retention (audit/jobs.py).
+A job's interval comes from the worker's option for it, else its setting, else its default; `--once`
+runs each job's one-off pass (where it has one) and exits.
 
-Several workers may run at once (more throughput, no single point of failure). Each sweep claims its
-rows by compare-and-set, so a duplicate sweep is harmless; still, to keep the queue from filling with
-one sweep per worker per interval, the enqueue is skipped when a sweep is already queued or was
-queued in the last half interval — checked and written in one transaction serialised across workers
-(SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory transaction lock). See docs/background.md.
+Several workers may run at once (more throughput, no single point of failure): every job is harmless
+twice. See docs/background.md.
 
-SIGTERM/SIGINT: stop taking new work, finish the running task and delivery batch, exit 0. A second
-signal exits at once (1); anything cut off then is picked up again by the next worker (claims expire).
+SIGTERM/SIGINT: stop taking new work, finish the running task and job, exit 0. A second signal exits
+at once (1); anything cut off then is picked up again by the next worker (claims expire).
 """
 
 import logging
@@ -25,111 +21,31 @@ import random
 import signal
 import threading
 import time
-from datetime import timedelta
+from collections.abc import Mapping
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections, connection, connections, transaction
-from django.db.models import Q
-from django.utils import timezone
+from django.db import close_old_connections, connections
 from django.utils.crypto import get_random_string
 
+from yimen.common.jobs import SPREAD_SECONDS, PeriodicJob, is_database_backend, periodic_jobs
+
 logger = logging.getLogger("yimen.worker")
-
-# Any fixed 64-bit number, the same in every worker: the PostgreSQL advisory lock that serialises
-# "is a sweep already queued? if not, queue one".
-_SWEEP_BEAT_LOCK = 0x59494D454E5357  # "YIMENSW"
-DELIVERY_BATCH = 100
-PRUNE_INTERVAL = 3600.0
-
-
-def deliver_due(*, stop: threading.Event | None = None, max_batches: int = 50) -> int:
-    """Deliver due messages batch after batch until a batch comes back short (or `stop` is set)."""
-    from yimen.notifications.delivery import outbox_deliver
-
-    total = 0
-    for _ in range(max_batches):
-        sent = outbox_deliver(batch=DELIVERY_BATCH)
-        total += sent
-        if sent < DELIVERY_BATCH or (stop is not None and stop.is_set()):
-            break
-    return total
-
-
-def enqueue_sweep(*, interval: float) -> bool:
-    """Queue one deadline sweep unless one is queued already or was queued very recently."""
-    from yimen.cases.tasks import deadline_sweep_task
-
-    backend = deadline_sweep_task.get_backend()
-    if not _is_database_backend(backend):
-        # Redis/RQ or immediate: no shared table to look in. The sweep is idempotent, so an
-        # occasional duplicate costs one cheap run.
-        deadline_sweep_task.enqueue()
-        return True
-    from django_tasks import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SWEEP_BEAT_LOCK])
-        recent = timezone.now() - timedelta(seconds=interval / 2)
-        queued = DBTaskResult.objects.filter(
-            task_path=deadline_sweep_task.module_path, backend_name=backend.alias
-        ).filter(Q(status=TaskResultStatus.READY) | Q(enqueued_at__gte=recent))
-        if queued.exists():
-            return False
-        deadline_sweep_task.enqueue()
-    return True
-
-
-def prune_sweep_results(*, keep: timedelta = timedelta(days=1)) -> int:
-    """Delete finished sweep task rows older than `keep`: one a minute would otherwise pile up in the
-    task table (other tasks are left to `yimen prune_db_task_results`)."""
-    from yimen.cases.tasks import deadline_sweep_task
-
-    if not _is_database_backend(deadline_sweep_task.get_backend()):
-        return 0
-    from django_tasks import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
-    deleted, _ = DBTaskResult.objects.filter(
-        task_path=deadline_sweep_task.module_path, status=TaskResultStatus.SUCCESSFUL,
-        finished_at__lt=timezone.now() - keep,
-    ).delete()
-    return deleted
-
-
-def _residents_housekeeping() -> None:
-    """Old rate-limit counters, abandoned drafts (and their files) and used phone codes: plain
-    deletes by age, harmless when several workers run them at once."""
-    from yimen.residents.housekeeping import residents_housekeeping
-
-    removed = residents_housekeeping()
-    if any(removed.values()):
-        logger.info("residents housekeeping: %s", removed)
-
-
-def _audit_prune() -> None:
-    """Audit events past their retention: a delete by age the database trigger also allows."""
-    from yimen.audit.services import audit_prune
-
-    audit_prune()
-
-
-def _is_database_backend(backend) -> bool:
-    from django_tasks_db.backend import DatabaseBackend
-
-    return isinstance(backend, DatabaseBackend)
+IDLE_WAIT = 5.0  # with no job registered, how often the loop still looks at the task thread
 
 
 class WorkerLoop:
     """The scheduler loop, with the task worker in a thread. `request_stop()` ends it cleanly."""
 
-    def __init__(self, *, sweep_interval: float, delivery_interval: float, poll_interval: float,
-                 queue_names: list[str], run_tasks: bool, worker_id: str):
-        self.sweep_interval = sweep_interval
-        self.delivery_interval = delivery_interval
+    def __init__(self, *, poll_interval: float, queue_names: list[str], run_tasks: bool, worker_id: str,
+                 intervals: Mapping[str, float] | None = None, jobs: list[PeriodicJob] | None = None):
+        """`jobs`: the registered ones by default; `intervals`: seconds by job name, overriding a job's
+        setting and default (the command's options)."""
+        jobs = periodic_jobs() if jobs is None else jobs
+        intervals = dict(intervals or {})
+        unknown = set(intervals) - {job.name for job in jobs}
+        if unknown:
+            raise ValueError(f"no periodic job named {', '.join(sorted(unknown))}")
+        self.schedule = [(job, job.interval(intervals.get(job.name))) for job in jobs]
         self.poll_interval = poll_interval
         self.queue_names = queue_names
         self.run_tasks = run_tasks
@@ -147,31 +63,22 @@ class WorkerLoop:
 
     def run(self) -> int:
         self._start_task_thread()
-        # Workers started together should not beat together: spread the first sweep a little.
-        next_sweep = time.monotonic() + random.uniform(0, min(5.0, self.sweep_interval))  # jitter, not crypto
-        next_delivery = time.monotonic()
-        next_prune = time.monotonic() + PRUNE_INTERVAL
-        logger.info("worker %s started: sweep every %ss, delivery every %ss, tasks %s", self.worker_id,
-                    self.sweep_interval, self.delivery_interval, "in this process" if self._task_thread else "elsewhere")
+        due = [_first_run(job, every) for job, every in self.schedule]
+        logger.info("worker %s started: %s; tasks %s", self.worker_id,
+                    ", ".join(f"{job.name} every {every:g}s" for job, every in self.schedule) or "no periodic jobs",
+                    "in this process" if self._task_thread else "elsewhere")
         while not self.stopping.is_set():
             close_old_connections()
-            if time.monotonic() >= next_sweep:
-                self._guarded("sweep enqueue", enqueue_sweep, interval=self.sweep_interval)
-                next_sweep = time.monotonic() + self.sweep_interval
-            if time.monotonic() >= next_delivery:
-                self._guarded("outbox delivery", deliver_due, stop=self.stopping)
-                next_delivery = time.monotonic() + self.delivery_interval
-            if time.monotonic() >= next_prune:
-                self._guarded("pruning sweep results", prune_sweep_results)
-                self._guarded("residents housekeeping", _residents_housekeeping)
-                self._guarded("audit retention", _audit_prune)
-                next_prune = time.monotonic() + PRUNE_INTERVAL
+            for index, (job, every) in enumerate(self.schedule):
+                if time.monotonic() >= due[index]:
+                    self._guarded(job.name, job.run, every=every, stop=self.stopping)
+                    due[index] = time.monotonic() + every
             if self._task_thread is not None and not self._task_thread.is_alive():
                 logger.error("worker %s: the task thread died (%r); exiting so a supervisor restarts us",
                              self.worker_id, self._task_error)
                 self.request_stop()
                 return 1
-            self.stopping.wait(max(0.0, min(next_sweep, next_delivery) - time.monotonic()))
+            self.stopping.wait(max(0.0, min(due, default=time.monotonic() + IDLE_WAIT) - time.monotonic()))
         if self._task_thread is not None:
             self._task_thread.join()
         connections.close_all()
@@ -191,7 +98,7 @@ class WorkerLoop:
         from django_tasks_db.management.commands.db_worker import Worker
 
         backend = task_backends["default"]
-        if not self.run_tasks or not _is_database_backend(backend):
+        if not self.run_tasks or not is_database_backend(backend):
             return
         self._task_worker = Worker(
             queue_names=self.queue_names, interval=self.poll_interval, batch=False, backend_name=backend.alias,
@@ -217,6 +124,16 @@ class WorkerLoop:
         self._task_thread.start()
 
 
+def _first_run(job: PeriodicJob, every: float) -> float:
+    """The monotonic time of a job's first run (PeriodicJob.start)."""
+    now = time.monotonic()
+    if job.start == "now":
+        return now
+    if job.start == "spread":
+        return now + random.uniform(0, min(SPREAD_SECONDS, every))  # jitter, not crypto
+    return now + every
+
+
 def _positive(value: str) -> float:
     number = float(value)
     if not number > 0:
@@ -230,10 +147,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true",
                             help="运行一次期限巡检和一轮通知投递后退出（适用于 cron 与测试）")
-        parser.add_argument("--interval", type=_positive, default=None,
-                            help="期限巡检间隔秒数（默认 YIMEN_SWEEP_INTERVAL_SECONDS）")
-        parser.add_argument("--delivery-interval", type=_positive, default=None,
-                            help="通知投递间隔秒数（默认 YIMEN_OUTBOX_DELIVERY_INTERVAL_SECONDS 或 5）")
+        for job in periodic_jobs():  # the option a job may name for its interval
+            if job.option:
+                parser.add_argument(job.option, type=_positive, default=None, help=job.option_help)
         parser.add_argument("--poll-interval", type=_positive, default=1.0, help="任务队列空闲时的轮询间隔秒数")
         parser.add_argument("--queue-name", default="default", help="处理的任务队列，逗号分隔；* 为全部")
         parser.add_argument("--no-tasks", action="store_true",
@@ -244,9 +160,8 @@ class Command(BaseCommand):
         if options["once"]:
             return self._once()
         loop = WorkerLoop(
-            sweep_interval=options["interval"] or float(getattr(settings, "YIMEN_SWEEP_INTERVAL_SECONDS", 60)),
-            delivery_interval=options["delivery_interval"]
-            or float(getattr(settings, "YIMEN_OUTBOX_DELIVERY_INTERVAL_SECONDS", 5)),
+            intervals={job.name: options[_dest(job.option)] for job in periodic_jobs()
+                       if job.option and options.get(_dest(job.option))},
             poll_interval=options["poll_interval"],
             queue_names=options["queue_name"].split(","),
             run_tasks=not options["no_tasks"],
@@ -270,9 +185,10 @@ class Command(BaseCommand):
             raise CommandError("worker stopped on an error (see the log)", returncode=code)
 
     def _once(self):
-        from yimen.cases.sweep import deadline_sweep
+        # In the jobs' order, so delivery (last) sends what the sweep queued.
+        self.stdout.write("; ".join(job.once() for job in periodic_jobs() if job.once is not None))
 
-        result = deadline_sweep()
-        sent = deliver_due()
-        counts = " ".join(f"{k}={v}" for k, v in result.as_dict().items())
-        self.stdout.write(f"sweep: {counts}; delivered={sent}")
+
+def _dest(option: str) -> str:
+    """argparse's name for an option's value: --delivery-interval → delivery_interval."""
+    return option.lstrip("-").replace("-", "_")

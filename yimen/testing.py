@@ -2,6 +2,9 @@
 
 Permission tests read the same everywhere: `world.clerk` is a clerk of 桃源镇 (the township), and
 `world.outsider` is a dispatcher in another county who must never see 桃源镇's matters.
+
+It lives beside settings.py, not in an app: it knows regions, accounts and cases, and every app's
+tests (the `world` fixture of yimen/conftest.py), the backup tests and the bench build on it.
 """
 
 from types import SimpleNamespace
