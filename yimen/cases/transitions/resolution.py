@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _l
 from yimen.accounts.scopes import sees_everything
 from yimen.common.errors import InvalidInput, PermissionDenied
 
-from .. import deadlines
-from ..models import AssignmentPart, AssignmentStatus, Case, EventKind, FollowUp, Outcome, Satisfaction, Status, Step
+from .. import deadlines, triage_link
+from ..models import AssignmentPart, AssignmentStatus, Case, DomainClass, EventKind, FollowUp, Outcome, Satisfaction, Status, Step
 from ..rules import MOVES, Action
 from ._core import (
     ASSIGNMENT_NEEDED,
@@ -45,7 +45,7 @@ def case_resolve(*, actor, case: Case, outcome: str, result: str, expected_statu
         return _finish_resolution(ctx, outcome, result, on_spot=False)
 
 
-def _finish_resolution(ctx: _Context, outcome: str, result: str, *, on_spot: bool) -> Case:
+def _finish_resolution(ctx: _Context, outcome: str, result: str, *, on_spot: bool, fields=(), **payload) -> Case:
     previous = ctx.case.status
     ctx.case.outcome = outcome
     ctx.case.result = result
@@ -53,20 +53,39 @@ def _finish_resolution(ctx: _Context, outcome: str, result: str, *, on_spot: boo
     ctx.case.resolved_on_spot = on_spot
     deadlines.close_deadlines(case=ctx.case, now=ctx.now, steps=[Step.HANDLE, Step.PETITION_DECIDE])
     ctx.case.overdue = False
-    _set_status(ctx, ctx.target, "outcome", "result", "resolved_at", "resolved_on_spot", "overdue", "resolved_within_limit")
+    _set_status(ctx, ctx.target, "outcome", "result", "resolved_at", "resolved_on_spot", "overdue", "resolved_within_limit", *fields)
     deadlines.open_deadline(case=ctx.case, step=Step.FOLLOW_UP, starts_at=ctx.now)
-    _event(ctx, EventKind.RESOLVED, from_status=previous, reason=result, outcome=outcome, on_spot=on_spot)
+    _event(ctx, EventKind.RESOLVED, from_status=previous, reason=result, outcome=outcome, on_spot=on_spot, **payload)
     _notify(ctx, "case_resolved", _l("事项已办结，请安排回访"), centre=ctx.case.owning_centre)
     return ctx.case
 
 
 def case_resolve_on_spot(*, actor, case: Case, outcome: str, result: str, expected_status: str | None = None) -> Case:
-    """现场办结: answered at the window (a consultation, an explanation) without dispatch."""
+    """现场办结: answered at the window (a consultation, an explanation) without dispatch.
+
+    No dispatcher grades such a matter, so it keeps the category the clerk chose at the window or,
+    when the clerk left it open, takes the one the engine proposed at intake: answered on the spot,
+    it still counts by category in the ledger and the figures.
+    """
     with transaction.atomic():
         ctx = _begin(Action.RESOLVE_ON_SPOT, actor=actor, case=case, expected_status=expected_status)
         _choice(outcome, Outcome, "outcome", _("办理结果"))
         result = _require_text(result, "result", _("办理情况"))
-        return _finish_resolution(ctx, outcome, result, on_spot=True)
+        fields, payload = _category_given(ctx)
+        return _finish_resolution(ctx, outcome, result, on_spot=True, fields=fields, **payload)
+
+
+def _category_given(ctx: _Context) -> tuple[tuple[str, ...], dict]:
+    """An unclassified matter takes the engine's proposed category (and domain): the fields to save
+    and what the `resolved` event says. A matter with a category keeps it; with neither, nothing."""
+    if ctx.case.category_id is not None:
+        return (), {}
+    category, domain_class = triage_link.suggested_category(ctx.case)
+    if category is None:
+        return (), {}
+    ctx.case.category = category
+    ctx.case.domain_class = domain_class if domain_class in DomainClass.values else category.domain_class
+    return ("category", "domain_class"), {"category": category.name, "accepted_suggestion": True}
 
 
 def case_follow_up(*, actor, case: Case, satisfaction: str, comment: str = "", method: str = "phone", expected_status: str | None = None) -> Case:
