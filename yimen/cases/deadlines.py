@@ -362,7 +362,7 @@ ASSIGNMENT_STEPS = (Step.SIGN, Step.UNIT_HANDLE)
 def open_assignment_deadlines(
     *, case: Case, assignment: Assignment, starts_at: dt.datetime, limit_reason: str = ""
 ) -> list[Deadline]:
-    """Start the clocks of a new assignment (transitions._assign); `preview_assignment_deadlines`
+    """Start the clocks of a new assignment (transitions.grading._assign); `preview_assignment_deadlines`
     shows the same limits before the dispatcher confirms. The unit's handling limit ends no later
     than the matter's own (`_within_case_limit`) unless the dispatcher gives `limit_reason`."""
     opened = []

@@ -8,6 +8,8 @@ cases app meets it:
 * `DbHistory` — the engine's `History` over our tables, two indexed queries per registration;
 * `suggestion_fill` / `triage_decision_record` — used by `transitions.case_triage`: grades the
   dispatcher leaves blank may come from the proposal, and every decision is recorded beside it;
+  `suggested_category` — the proposed category, also what a matter resolved on the spot without
+  one is given (`transitions.case_resolve_on_spot`);
 * `triage_summary`, `case_suggestion`, `suggestion_accuracy_for_user` — reads for the doors, with
   numbers of matters outside the user's scope masked.
 
@@ -338,17 +340,25 @@ def suggestion_fill(case: Case, *, category, urgency: str, risk: str, domain_cla
     t = case.triage or {}
     if not t.get("category"):
         raise InvalidInput(_("该事项没有系统研判建议，请直接填写研判结果。"), field="accept_suggestion")
-    suggested_category = category is None
     if category is None:
-        category = category_active_by_code(t["category"])
+        category, suggested_domain = suggested_category(case)
+        domain_class = domain_class or suggested_domain
     if not risk:
         risk = t["risk"]["code"]
         if not risk_reason.strip():
             with in_default_language():  # stored with the decision
                 risk_reason = _("采纳系统研判建议：%(reason)s") % {"reason": t["risk"].get("reason") or t["risk"]["label"]}
-    if suggested_category and category is not None and not domain_class:
-        domain_class = case_domain(t["domain_class"]["code"])
     return Grades(category, urgency or case_urgency(t["urgency"]["code"]), risk, domain_class, risk_reason)
+
+
+def suggested_category(case: Case) -> tuple[Category | None, str]:
+    """The category the engine proposed at intake, if it is in the tree and active, with the domain it
+    proposed beside it; (None, "") when there is no such proposal."""
+    t = case.triage or {}
+    category = category_active_by_code(t["category"]) if t.get("category") else None
+    if category is None:
+        return None, ""
+    return category, case_domain((t.get("domain_class") or {}).get("code", ""))
 
 
 def triage_decision_record(*, case: Case, actor, note: str = ""):

@@ -278,6 +278,37 @@ def test_every_engine_grade_has_a_case_choice_and_back():
 
 
 # ---------------------------------------------------------------------------------------------
+# Resolved on the spot: no dispatcher grades it, yet it counts by category
+
+
+def test_a_matter_resolved_on_the_spot_without_a_category_takes_the_suggested_one(world):
+    case = world.register(title="", description=WAGES, category=None)
+    assert case.category is None and case.triage["category"] == "labour"
+    t.case_resolve_on_spot(actor=world.clerk, case=case, outcome="explained", result="当场解释了讨薪途径")
+    case.refresh_from_db()
+    assert (case.category, case.domain_class) == (world.labour, DomainClass.LIVELIHOOD)
+    resolved = CaseEvent.objects.get(case=case, kind=EventKind.RESOLVED)
+    assert resolved.payload["category"] == world.labour.name and resolved.payload["accepted_suggestion"] is True
+    assert Case.objects.filter(category=world.labour, resolved_on_spot=True).count() == 1  # what the figures count
+
+
+def test_a_matter_resolved_on_the_spot_keeps_the_category_the_clerk_chose(world):
+    case = world.register(title="", description=WAGES, category=world.property)  # the engine says labour
+    t.case_resolve_on_spot(actor=world.clerk, case=case, outcome="resolved", result="当场协调")
+    case.refresh_from_db()
+    assert (case.category, case.domain_class) == (world.property, world.property.domain_class)
+    assert "accepted_suggestion" not in CaseEvent.objects.get(case=case, kind=EventKind.RESOLVED).payload
+
+
+def test_without_a_suggestion_resolving_on_the_spot_still_works_and_leaves_the_category_open(world, settings):
+    settings.YIMEN_TRIAGE_ON_INTAKE = False
+    case = world.register(title="", description=WAGES, category=None)
+    t.case_resolve_on_spot(actor=world.clerk, case=case, outcome="explained", result="当场解释")
+    case.refresh_from_db()
+    assert case.status == "resolved" and case.category is None
+
+
+# ---------------------------------------------------------------------------------------------
 # What the doors show
 
 

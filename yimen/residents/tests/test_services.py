@@ -8,6 +8,7 @@ from PIL import Image
 
 from yimen.accounts.scopes import ResidentActor
 from yimen.cases import transitions as t
+from yimen.cases.transitions import closing
 from yimen.cases.models import Attachment, CaseEvent, Channel, EventKind, Status
 from yimen.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
 from yimen.residents.drafts import draft_add_file, draft_save, draft_start
@@ -165,7 +166,8 @@ def test_supplementing_nothing_is_refused_and_a_closed_matter_cannot_be_suppleme
 def test_a_failed_supplement_leaves_no_file_behind(world, monkeypatch):
     case = world.register()
     actor = ResidentActor(case_ids={case.pk})
-    monkeypatch.setattr(t, "_notify", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("outbox down")))
+    # Patched where case_supplement looks it up (the package only re-exports the services).
+    monkeypatch.setattr(closing, "_notify", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("outbox down")))
     with pytest.raises(RuntimeError):
         resident_supplement(actor=actor, case=case, note="补充", files=[check_upload(name="a.png", content=_png())])
     assert not Attachment.objects.filter(case=case).exists()

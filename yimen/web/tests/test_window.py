@@ -111,6 +111,22 @@ def test_a_clerk_registers_through_the_window_and_lands_on_the_receipt(client, w
     assert CaseEvent.objects.get(case=case).kind == "registered"
 
 
+@pytest.mark.parametrize(("chosen", "kept"), [("", "labour"), ("property", "property")], ids=["left_open", "chosen"])
+def test_a_matter_registered_at_the_window_and_resolved_on_the_spot_keeps_a_category(client, world, chosen, kept):
+    """Left open at the window it takes the engine's category, chosen it keeps the clerk's: either way a
+    matter answered on the spot counts by category (B.6(d))."""
+    client.force_login(world.clerk)
+    category = str(getattr(world, chosen).pk) if chosen else ""
+    assert client.post(reverse("web:window"), window_post(world, category=category)).status_code == 302
+    case = Case.objects.get()
+    response = client.post(reverse("web:case_act", args=[case.number, "resolve_on_spot"]),
+                           {"outcome": "explained", "result": "当场解释了讨薪途径", "status_seen": "registered"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    case.refresh_from_db()
+    assert (case.status, case.resolved_on_spot, case.category) == ("resolved", True, getattr(world, kept))
+    assert getattr(world, kept).name in client.get(reverse("web:case_detail", args=[case.number])).content.decode()
+
+
 def test_a_bad_id_number_keeps_everything_typed_and_names_the_field_in_chinese(client, world):
     client.force_login(world.clerk)
     response = client.post(reverse("web:window"), window_post(world, **{"parties-0-id_number": BAD_ID}))
