@@ -8,7 +8,8 @@ here. Each function costs a fixed number of queries, however long a person's his
 
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Case as SqlCase
+from django.db.models import IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -161,8 +162,17 @@ def place_cascade_for(user, *, selected_code: str = "") -> list[CascadeLevel]:
 # The receipt
 
 
+def _parties_in_role_order():
+    """A matter's parties as a receipt lists them: applicants, respondents, third parties (the order
+    of PartyRole), each role in the order they were entered."""
+    rank = SqlCase(*(When(role=role, then=Value(i)) for i, role in enumerate(PartyRole.values)),
+                   default=Value(len(PartyRole.values)), output_field=IntegerField())
+    return Party.objects.order_by(rank, "id")
+
+
 def case_receipt_get(*, user, number: str) -> Case:
-    """The matter a receipt (受理回执) is printed for, with its centre, place, category and parties.
+    """The matter a receipt (受理回执) is printed for, with its centre, place, category and every
+    party (`case.parties.all()` in role order; one query however many there are).
 
     NotFound outside the user's scope. The receipt carries the resident's query code (the API gives
     it only at registration), so it is printed only by someone who may register matters at that
@@ -171,7 +181,7 @@ def case_receipt_get(*, user, number: str) -> Case:
     case = (
         case_visible_qs(user)
         .select_related("registering_centre", "region", "category", "registered_by")
-        .prefetch_related("parties")
+        .prefetch_related(Prefetch("parties", queryset=_parties_in_role_order()))
         .defer("triage")
         .filter(number=number)
         .first()

@@ -1,10 +1,14 @@
 """The receipt (受理回执): printable on A4 and A5, with number, query code and a QR code to the
 residents' tracking page."""
 
+import re
+
 import pytest
 import segno
 from django.urls import reverse
+from django.utils.formats import date_format
 
+from yimen.cases.deadlines import due_label
 from yimen.cases.intake import PartyInput
 from yimen.common.querycount import count_queries
 from yimen.web.links import resident_track_url
@@ -103,3 +107,85 @@ def test_each_print_size_has_its_page_rule_in_a_file_of_our_own():
     for name, size in (("receipt-a4", "A4"), ("receipt-a5", "A5"), ("poster-a4", "A4 portrait"), ("poster-a3", "A3 portrait")):
         path = finders.find(f"web/print/{name}.css")
         assert path and f"@page {{ size: {size};" in open(path, encoding="utf-8").read()
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 12 B.6: every party (masked), the head-count, the amount, and the limit as it is now.
+
+SIX_PARTIES = [
+    PartyInput(name="张三", id_number="110101199003074477", phone="13800138000", headcount=12),
+    PartyInput(name="李四", id_number="110101198505120037", phone="13912345678"),
+    PartyInput(name="某建筑劳务公司", role="respondent", kind="organisation", phone="07571234567"),
+    PartyInput(name="钱包工", role="respondent", id_number="110101197801019991", phone="13700001111"),
+    PartyInput(name="某总承包公司", role="third", kind="organisation"),
+    PartyInput(name="孙监理", role="third", phone="13655556666"),
+]
+CLEAR = ("110101199003074477", "13800138000", "110101198505120037", "13912345678", "07571234567",
+         "110101197801019991", "13700001111", "13655556666")
+
+
+def test_the_receipt_lists_every_party_with_role_and_masked_numbers(receipt_of, world):
+    case = world.register(parties=SIX_PARTIES)
+    html = receipt_of(world.clerk, case).content.decode()
+    for party in SIX_PARTIES:
+        assert party.name in html, party.name
+    for masked in ("110101********4477", "138****8000", "110101********0037", "139****5678", "075****4567",
+                   "110101********9991", "137****1111", "136****6666"):
+        assert masked in html, masked
+    for clear in CLEAR:
+        assert clear not in html, clear
+    # Each party's role next to its name.
+    for role, name in (("申请人", "李四"), ("被申请人", "钱包工"), ("第三人", "孙监理")):
+        assert re.search(rf"<td[^>]*>{role}</td>\s*<td[^>]*>{name}</td>", html), (role, name)
+
+
+def test_the_receipt_shows_the_head_count_and_the_amount(receipt_of, world):
+    case = world.register(headcount=23, amount="81234.50")
+    html = receipt_of(world.clerk, case).content.decode()
+    assert re.search(r"<dt>涉及人数</dt>\s*<dd>23", html)
+    assert re.search(r"<dt>涉及金额</dt>\s*<dd>81234\.50 元", html)
+
+
+def test_a_matter_without_an_amount_says_so_rather_than_printing_none(receipt_of, world):
+    html = receipt_of(world.clerk, world.register()).content.decode()
+    assert re.search(r"<dt>涉及金额</dt>\s*<dd>—", html) and "None" not in html
+
+
+def test_the_receipt_prints_the_limit_as_it_is_now_after_grading_changes_it(receipt_of, world):
+    from yimen.cases import transitions
+
+    case = world.register()  # 烦心事 by default: 15 working days
+    first = receipt_of(world.clerk, case).content.decode()
+    before = due_label(case.due_at, case.due_provisional)
+    assert before in first
+    graded = transitions.case_triage(actor=world.dispatcher, case=case, urgency="urgent", risk="yellow")
+    graded.refresh_from_db()
+    assert graded.due_at < case.due_at  # 急难事: one working day
+    after = due_label(graded.due_at, graded.due_provisional)
+    again = receipt_of(world.clerk, graded).content.decode()
+    assert after in again and before not in again
+    short_date = date_format(graded.due_at.astimezone(), "DATE_FORMAT")
+    assert f"办理期限至 {short_date}（以最新查询为准）" in again
+
+
+def test_the_date_on_the_receipt_says_the_latest_query_prevails(receipt_of, world):
+    case = world.register()
+    html = receipt_of(world.clerk, case).content.decode()
+    exact = f"{due_label(case.due_at, case.due_provisional)}前答复（以最新查询为准）"
+    assert exact in html
+
+
+def test_the_receipt_costs_the_same_queries_with_one_party_and_with_six(client, world):
+    client.force_login(world.clerk)
+    one = world.register(parties=[PartyInput(name="张三", id_number="110101199003074477", phone="13800138000")])
+    six = world.register(parties=SIX_PARTIES)
+    assert _queries(client, six) == _queries(client, one)
+
+
+def test_the_receipt_lists_applicants_then_respondents_then_third_parties(receipt_of, world):
+    entered = [PartyInput(name="某总承包公司", role="third", kind="organisation"), PartyInput(name="张三"),
+               PartyInput(name="某劳务公司", role="respondent", kind="organisation"), PartyInput(name="李四")]
+    html = receipt_of(world.clerk, world.register(parties=entered)).content.decode()
+    table = html[html.index('class="receipt-party-table"'):]
+    assert [table.index(n) for n in ("张三", "李四", "某劳务公司", "某总承包公司")] == sorted(
+        table.index(n) for n in ("张三", "李四", "某劳务公司", "某总承包公司"))

@@ -9,6 +9,7 @@ import segno
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils.formats import date_format
 from PIL import Image
 
 from yimen.cases.models import Case, Channel, PartyRole
@@ -208,6 +209,9 @@ def test_a_resident_registers_a_matter_with_a_photo(client, world):
                  reverse("web:resident_card", args=[case.number]), "download=", "查看办理进度",
                  reverse("web:resident_case", args=[case.number])):
         assert text in html, text
+    # The limit it gives may still change when the centre grades the matter: the tracking page prevails.
+    due = date_format(case.due_at.astimezone(), "DATE_FORMAT")
+    assert f"一般在 {due} 前答复您（以最新查询为准）。" in html
 
 
 def test_a_resident_who_does_not_know_the_kind_or_the_place_leaves_it_to_staff(client, world):

@@ -134,7 +134,11 @@ def _decorate(cases) -> None:
         case.detail_url = f"{detail}{quote(case.number)}/"
         case.channel_label = channels.get(case.channel, case.channel)
         case.urgency_label = urgencies.get(case.urgency, case.urgency)
-        case.received_label = timezone.localtime(case.received_at).strftime("%Y-%m-%d %H:%M")
+        # "烦心事·" / "协商办": a narrow column breaks the label only at its dot, the date only before the time.
+        head, dot, tail = case.urgency_label.partition("·")
+        case.urgency_parts = [head + dot, tail] if tail else [case.urgency_label]
+        received = timezone.localtime(case.received_at)
+        case.received_date, case.received_time = received.strftime("%Y-%m-%d"), received.strftime("%H:%M")
 
 
 def _links(query: str, page) -> dict:

@@ -20,7 +20,6 @@ from django.views.decorators.http import require_GET
 
 from yimen.cases import lookups
 from yimen.cases.intake import case_register
-from yimen.cases.models import PartyRole
 from yimen.common.errors import DomainError, NotFound, PermissionDenied
 from yimen.regions.selectors import cascade_choice, region_cascade
 
@@ -138,10 +137,9 @@ def case_receipt(request, number):
         raise Forbidden(str(error.message)) from None
     size = request.GET.get("size") if request.GET.get("size") in RECEIPT_SIZES else "a4"
     track_url = resident_track_url(request, case)
-    applicant = next((p for p in case.parties.all() if p.role == PartyRole.APPLICANT), None)
     return render(request, "web/window/receipt.html", {
         "title": _("受理回执"), "active_section": "window", "case": case, "centre": case.registering_centre,
-        "applicant": applicant, "category_path": lookups.category_paths().get(case.category_id, ""),
+        "category_path": lookups.category_paths().get(case.category_id, ""),
         "track_url": track_url, "qr_svg": qr_svg(track_url, scale=4 if size == "a4" else 3),
         "size": size, "page_size": RECEIPT_SIZES[size], "sizes": RECEIPT_SIZES,
     })
