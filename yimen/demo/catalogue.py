@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 
 from yimen.cases.models import Category, DomainClass, Responsibility, Urgency
-from yimen.cases.triage_link import case_domain, case_urgency
 from yimen.regions.models import Level
 from yimen.regions.models import UnitKind as K
 
@@ -36,14 +35,12 @@ DEFAULT_CATEGORIES = [
     ("other", "其他", DomainClass.LIVELIHOOD, Urgency.WISH),
 ]
 
-def _domain(engine_code: str) -> str:
-    # The triage data names domains and urgencies in its own words: one translation, in triage_link.
-    code = case_domain(engine_code)
+def _domain(code: str) -> str:
+    # The triage data names domains and urgencies in the cases app's codes (cases/codes.py).
     return code if code in DomainClass.values else DomainClass.LIVELIHOOD
 
 
-def _urgency(engine_code: str) -> str:
-    code = case_urgency(engine_code)
+def _urgency(code: str) -> str:
     return code if code in Urgency.values else Urgency.ANNOYING
 
 
