@@ -2,6 +2,7 @@ from datetime import date, datetime
 
 import pytest
 
+from yimen.cases.codes import DomainClass, Risk, Urgency
 from yimen.triage.config import TriageConfig
 from yimen.triage.engine import suggest, upcoming_holiday
 
@@ -131,3 +132,16 @@ def test_legal_basis_cites_law_article_and_text():
     first = s.legal_basis[0]
     assert first.law and first.article.startswith("第") and first.text
     assert any("劳动" in h.law for h in s.legal_basis)
+
+
+def test_the_default_rules_grade_only_in_the_codes_of_the_one_list(config):
+    lists = {"risk": Risk.values, "urgency": Urgency.values, "domain": DomainClass.values}
+    assert all(c.urgency in Urgency.values and c.domain in DomainClass.values for c in config.categories)
+    assert all(r.value in lists[r.target] for r in config.grade_rules)
+    assert all(config.grade_defaults[target] in codes for target, codes in lists.items())
+
+
+def test_a_grade_is_labelled_from_the_one_list(config):
+    s = run("希望在村口装个红绿灯", config)
+    assert (s.urgency.label, s.domain.label) == (str(Urgency.WISH.label), str(DomainClass(s.domain.value).label))
+    assert s.urgency.label == "期盼事·全力办"
