@@ -125,8 +125,8 @@ class GradeRule(_Rule):
         codes = GRADE_CODES.get(self.target)
         if codes is not None and self.value not in codes.values:
             raise ValidationError(
-                {"value": _("%(target)s的结果应为以下代码之一：%(choices)s")
-                 % {"target": self.get_target_display(), "choices": choices_text(codes.choices)}}
+                {"value": _("%(label)s（%(field)s）的取值无效，可选：%(expected)s。")
+                 % {"label": self.get_target_display(), "field": self.value, "expected": choices_text(codes.choices)}}
             )
 
 
