@@ -13,19 +13,16 @@ cases app meets it:
 * `triage_summary`, `case_suggestion`, `suggestion_accuracy_for_user` — reads for the doors, with
   numbers of matters outside the user's scope masked.
 
-The engine names urgency and domain classes in its own words (`wishes`, `social_livelihood` …);
-the maps below are the one place they are translated to the cases app's choices and back.
+The engine's grades are named in the cases app's codes (`yimen/cases/codes.py`, one list for both);
+its near-duplicate fingerprint is `triage.neardup.minhash_bands`, stored here in one column per band.
 """
 
-import hashlib
 import logging
-import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
 from typing import NamedTuple
 
-import numpy as np
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
@@ -37,6 +34,7 @@ from rapidfuzz import fuzz, process
 from yimen.accounts.scopes import can_see_case, sees_everything
 from yimen.common.errors import InvalidInput
 from yimen.common.words import in_default_language
+from yimen.triage import neardup
 from yimen.triage.engine import suggest
 from yimen.triage.repeats import PriorMatter, fingerprint_text, simhash
 
@@ -47,45 +45,15 @@ logger = logging.getLogger(__name__)
 
 HIDDEN_MATTER = gettext_lazy("其他辖区事项")
 
-# Engine word → ours. Codes that are spelt the same in both are not listed.
-URGENCY_FROM_ENGINE = {"wishes": Urgency.WISH}
-DOMAIN_FROM_ENGINE = {
-    "social_livelihood": DomainClass.LIVELIHOOD,
-    "peace": DomainClass.SAFETY,
-    "work_safety": DomainClass.PRODUCTION_SAFETY,
-}
-_URGENCY_TO_ENGINE = {v: k for k, v in URGENCY_FROM_ENGINE.items()}
-_DOMAIN_TO_ENGINE = {v: k for k, v in DOMAIN_FROM_ENGINE.items()}
-
-# Duplicate candidates: MinHash LSH over character bigrams, 4 bands of 3 rows, one indexed column per
-# band. Measured on the evaluation set (517 texts, median 31 characters), a text with one word
-# changed shares a band with the original 95% of the time (two words 80%, a "转发：" prefix 100%);
-# two unrelated texts of the same category 0.03%. The engine's SimHash 4×16-bit banding found 33%
-# of one-word edits: one changed word flips about 7 of 64 bits, which lands in every band.
+# Duplicate candidates: the MinHash LSH bands of `triage.neardup`, one indexed column per band.
 _BAND_FIELDS = ("mh_band0", "mh_band1", "mh_band2", "mh_band3")
-_MH_ROWS = 3
+assert len(_BAND_FIELDS) == neardup.BANDS
 # A prolific petitioner's history is bounded: the newest matters are the ones that matter.
 _PARTY_ROWS_LIMIT = 200
 # Duplicate candidates are confirmed one by one (~20 µs each); the newest 20 are enough, because every
 # linked matter points at the first of its chain, so finding any member of the chain finds the first.
 _CANDIDATES_LIMIT = 20
 _RESOLVED_POOL = 200
-
-
-def case_urgency(engine_code: str) -> str:
-    return URGENCY_FROM_ENGINE.get(engine_code, engine_code)
-
-
-def case_domain(engine_code: str) -> str:
-    return DOMAIN_FROM_ENGINE.get(engine_code, engine_code)
-
-
-def engine_urgency(code: str) -> str:
-    return _URGENCY_TO_ENGINE.get(code, code)
-
-
-def engine_domain(code: str) -> str:
-    return _DOMAIN_TO_ENGINE.get(code, code)
 
 
 def to_signed64(h: int) -> int:
@@ -95,35 +63,6 @@ def to_signed64(h: int) -> int:
 
 def from_signed64(v: int) -> int:
     return v + (1 << 64) if v < 0 else v
-
-
-def _minhash_coefficients() -> tuple[np.ndarray, np.ndarray]:
-    # Derived from fixed strings, never from a random generator: stored bands must stay comparable
-    # across processes, machines and library versions.
-    pairs = []
-    for i in range(len(_BAND_FIELDS) * _MH_ROWS):
-        digest = hashlib.blake2b(f"yimen-minhash-{i}".encode(), digest_size=16).digest()
-        pairs.append((int.from_bytes(digest[:8], "little") | 1, int.from_bytes(digest[8:], "little")))
-    return np.array([a for a, _ in pairs], dtype=np.uint64), np.array([b for _, b in pairs], dtype=np.uint64)
-
-
-_MH_A, _MH_B = _minhash_coefficients()
-
-
-def minhash_bands(text: str) -> list[int]:
-    """Four 31-bit band values of `text` (as the engine compares it: normalised, without punctuation).
-
-    Each band hashes 3 MinHash values over the text's character bigrams; the bigrams are hashed
-    with CRC-32 and permuted by multiply-add-shift (a·x + b mod 2⁶⁴, top 32 bits).
-    """
-    s = fingerprint_text(text)
-    if len(s) < 2:
-        s += "\0"
-    shingles = {s[i : i + 2] for i in range(len(s) - 1)}
-    x = np.fromiter((zlib.crc32(sh.encode("utf-8")) for sh in shingles), dtype=np.uint64, count=len(shingles))
-    permuted = (x[:, None] * _MH_A + _MH_B) >> np.uint64(32)  # uint64 arithmetic wraps: mod 2⁶⁴
-    mins = permuted.min(axis=0).astype("<u8").reshape(len(_BAND_FIELDS), _MH_ROWS)
-    return [zlib.crc32(row.tobytes()) & 0x7FFFFFFF for row in mins]
 
 
 def triage_text(case) -> str:
@@ -179,9 +118,9 @@ class DbHistory:
         self._bands: dict[str, list[int]] = {}
 
     def bands(self, text: str) -> list[int]:
-        """`minhash_bands(text)`, computed once however often it is asked for."""
+        """`neardup.minhash_bands(text)`, computed once however often it is asked for."""
         if text not in self._bands:
-            self._bands[text] = minhash_bands(text)
+            self._bands[text] = neardup.minhash_bands(text)
         return self._bands[text]
 
     # The two look-ups run on every registration. They are written in SQL (as the sweep's are) because
@@ -307,7 +246,7 @@ def case_triage_on_intake(*, case: Case, parties) -> dict:
         link["region_code"] = history.seen[link["ref"]].region_code
     case.triage = stored
     case.suggested_risk = s.risk.value
-    case.suggested_urgency = case_urgency(stored["urgency"]["code"])
+    case.suggested_urgency = stored["urgency"]["code"]
     case.text_simhash = to_signed64(simhash(s.normalized))
     for name, value in zip(_BAND_FIELDS, history.bands(s.normalized)):
         setattr(case, name, value)
@@ -348,7 +287,7 @@ def suggestion_fill(case: Case, *, category, urgency: str, risk: str, domain_cla
         if not risk_reason.strip():
             with in_default_language():  # stored with the decision
                 risk_reason = _("采纳系统研判建议：%(reason)s") % {"reason": t["risk"].get("reason") or t["risk"]["label"]}
-    return Grades(category, urgency or case_urgency(t["urgency"]["code"]), risk, domain_class, risk_reason)
+    return Grades(category, urgency or t["urgency"]["code"], risk, domain_class, risk_reason)
 
 
 def suggested_category(case: Case) -> tuple[Category | None, str]:
@@ -358,7 +297,7 @@ def suggested_category(case: Case) -> tuple[Category | None, str]:
     category = category_active_by_code(t["category"]) if t.get("category") else None
     if category is None:
         return None, ""
-    return category, case_domain((t.get("domain_class") or {}).get("code", ""))
+    return category, (t.get("domain_class") or {}).get("code", "")
 
 
 def triage_decision_record(*, case: Case, actor, note: str = ""):
@@ -375,8 +314,8 @@ def triage_decision_record(*, case: Case, actor, note: str = ""):
         suggestion={**case.triage, "original": triage_text(case)},
         final_category=case.category.code,
         final_risk=case.risk,
-        final_urgency=engine_urgency(case.urgency),
-        final_domain=engine_domain(case.domain_class),
+        final_urgency=case.urgency,
+        final_domain=case.domain_class,
         decided_by=getattr(actor, "pk", "") or "",
         note=note.strip()[:300],
     )
@@ -398,8 +337,8 @@ def _mask(text: str, hidden: set[str]) -> str:
     return text
 
 
-def _grade(g: dict, choices, to_ours) -> dict:
-    code = to_ours(g.get("code", ""))
+def _grade(g: dict, choices) -> dict:
+    code = g.get("code", "")
     try:
         label = str(choices(code).label)
     except ValueError:
@@ -408,15 +347,15 @@ def _grade(g: dict, choices, to_ours) -> dict:
 
 
 def _present(d: dict, visible: set[str]) -> dict:
-    """A proposal (stored or fresh) in the cases app's vocabulary, other places' numbers masked."""
+    """A proposal (stored or fresh) labelled in the user's language, other places' numbers masked."""
     hidden = {r["ref"] for r in d.get("repeats", [])} - visible
     return {
         "category": d["category"],
         "category_label": d.get("category_label", ""),
         "category_top3": d.get("category_top3", []),
-        "risk": _grade(d["risk"], Risk, str),
-        "urgency": _grade(d["urgency"], Urgency, case_urgency),
-        "domain_class": _grade(d["domain_class"], DomainClass, case_domain),
+        "risk": _grade(d["risk"], Risk),
+        "urgency": _grade(d["urgency"], Urgency),
+        "domain_class": _grade(d["domain_class"], DomainClass),
         "signals": [
             {"name": s["name"], "label": s["label"], "value": s.get("value"), "weight": s.get("weight", 0),
              "explanation": _mask(s.get("explanation", ""), hidden)}

@@ -1,65 +1,20 @@
 """The category tree and the responsibility list (职责清单) for the demo.
 
-Categories come from the triage engine's default tree (yimen/triage/data/categories.json) when it is
-there, so that the codes the engine proposes are the codes in the database; otherwise from the list
-below. Existing rows are kept as they are (an administrator may have edited them).
+Categories are the triage engine's default tree (yimen/triage/data/categories.json, read through
+`triage.config.default_config`), so that the codes the engine proposes are the codes in the
+database, with the same domain and usual urgency (codes of the one list, cases/codes.py). Existing
+rows are kept as they are (an administrator may have edited them).
 """
 
-import json
-from pathlib import Path
-
-from yimen.cases.models import Category, DomainClass, Responsibility, Urgency
-from yimen.cases.triage_link import case_domain, case_urgency
+from yimen.cases.models import Category, Responsibility
 from yimen.regions.models import Level
 from yimen.regions.models import UnitKind as K
-
-TRIAGE_CATEGORIES = Path(__file__).resolve().parent.parent / "triage" / "data" / "categories.json"
-
-# code, name, domain class, usual urgency
-DEFAULT_CATEGORIES = [
-    ("marriage", "婚姻家庭", DomainClass.LIVELIHOOD, Urgency.WORRYING),
-    ("neighbour", "邻里纠纷", DomainClass.LIVELIHOOD, Urgency.ANNOYING),
-    ("debt", "债务/经济纠纷", DomainClass.LIVELIHOOD, Urgency.WORRYING),
-    ("labour", "劳资/欠薪", DomainClass.LIVELIHOOD, Urgency.WORRYING),
-    ("injury", "工伤", DomainClass.PRODUCTION_SAFETY, Urgency.WORRYING),
-    ("traffic", "交通事故", DomainClass.SAFETY, Urgency.WORRYING),
-    ("property", "物业纠纷", DomainClass.LIVELIHOOD, Urgency.ANNOYING),
-    ("land", "房屋/土地/山林权属", DomainClass.AGRICULTURE, Urgency.WORRYING),
-    ("medical", "医疗纠纷", DomainClass.LIVELIHOOD, Urgency.WORRYING),
-    ("consumer", "消费纠纷", DomainClass.LIVELIHOOD, Urgency.ANNOYING),
-    ("demolition", "征地拆迁", DomainClass.LIVELIHOOD, Urgency.GRAVE),
-    ("pollution", "环境污染", DomainClass.ECOLOGY, Urgency.WORRYING),
-    ("noise", "噪声扰民", DomainClass.ECOLOGY, Urgency.ANNOYING),
-    ("campus", "校园纠纷", DomainClass.LIVELIHOOD, Urgency.WORRYING),
-    ("finance", "金融纠纷", DomainClass.SAFETY, Urgency.WORRYING),
-    ("contract", "合同纠纷", DomainClass.LIVELIHOOD, Urgency.WORRYING),
-    ("other", "其他", DomainClass.LIVELIHOOD, Urgency.WISH),
-]
-
-def _domain(engine_code: str) -> str:
-    # The triage data names domains and urgencies in its own words: one translation, in triage_link.
-    code = case_domain(engine_code)
-    return code if code in DomainClass.values else DomainClass.LIVELIHOOD
-
-
-def _urgency(engine_code: str) -> str:
-    code = case_urgency(engine_code)
-    return code if code in Urgency.values else Urgency.ANNOYING
+from yimen.triage.config import default_config
 
 
 def category_rows() -> list[tuple[str, str, str, str]]:
-    """(code, name, domain class, usual urgency) for every category, triage data first."""
-    try:
-        data = json.loads(TRIAGE_CATEGORIES.read_text(encoding="utf-8"))
-        rows = [
-            (c["code"], c["label"], _domain(c.get("domain", "")), _urgency(c.get("urgency", "")))
-            for c in data["categories"]
-        ]
-        if rows:
-            return rows
-    except (OSError, ValueError, KeyError):
-        pass
-    return list(DEFAULT_CATEGORIES)
+    """(code, name, domain class, usual urgency) for every category of the engine's default tree."""
+    return [(c.code, c.label, c.domain, c.urgency) for c in default_config().categories]
 
 
 def load_categories() -> tuple[dict[str, Category], dict[str, str]]:

@@ -22,13 +22,17 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
+from yimen.cases.codes import DomainClass, Risk, Urgency
+
 logger = logging.getLogger(__name__)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
-RISK_LEVELS = ("red", "yellow", "blue")
-URGENCY_CLASSES = ("urgent", "grave", "annoying", "worrying", "wishes")
-DOMAIN_CLASSES = ("social_livelihood", "agriculture", "peace", "ecology", "work_safety")
+# The grades' codes are the cases app's (yimen/cases/codes.py): one list, read here, never respelt.
+RISK_LEVELS = tuple(Risk.values)
+URGENCY_CLASSES = tuple(Urgency.values)
+DOMAIN_CLASSES = tuple(DomainClass.values)
+GRADE_CODES = {"risk": Risk, "urgency": Urgency, "domain": DomainClass}
 LEVELS = ("city", "county", "township", "village", "grid")
 SIGNAL_KINDS = ("keywords", "money", "headcount", "age")
 GRADE_TARGETS = ("risk", "urgency", "domain")
@@ -124,7 +128,6 @@ class TriageConfig:
     categories: tuple[CategoryDef, ...]
     signals: tuple[SignalRuleDef, ...]
     grade_rules: tuple[GradeRuleDef, ...]
-    grade_labels: dict[str, dict[str, str]]
     grade_defaults: dict[str, str]
     unit_rules: tuple[UnitRuleDef, ...]
     level_names: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -153,7 +156,8 @@ class TriageConfig:
         return hashlib.sha1(payload.encode("utf-8")).hexdigest()[:12]
 
     def label(self, target: str, value: str) -> str:
-        return self.grade_labels.get(target, {}).get(value, value)
+        """The code list's label of a grade, in the site's language (what a suggestion stores)."""
+        return grade_label(target, value)
 
     def category_label(self, code: str) -> str:
         cat = self.category_by_code.get(code)
@@ -174,8 +178,7 @@ class TriageConfig:
             categories=tuple(_category_from_dict(c) for c in categories["categories"]),
             signals=tuple(_signal_from_dict(s) for s in signals["signals"]),
             grade_rules=_sorted_grade_rules(_grade_from_dict(r) for r in grades["rules"]),
-            grade_labels=grades.get("labels", {}),
-            grade_defaults=grades.get("default", {"risk": "blue", "urgency": "worrying", "domain": "social_livelihood"}),
+            grade_defaults=grades.get("default", dict(_GRADE_DEFAULTS)),
             unit_rules=_sorted_unit_rules(_unit_from_dict(r) for r in units["rules"]),
             level_names=units.get("level_names", {}),
             units=tuple(units.get("units", ())),
@@ -199,7 +202,6 @@ class TriageConfig:
             "categories": {"categories": [_category_to_dict(c) for c in self.categories]},
             "signals": {"signals": [_signal_to_dict(s) for s in self.signals]},
             "grades": {
-                "labels": self.grade_labels,
                 "default": self.grade_defaults,
                 "rules": [
                     {"target": r.target, "value": r.value, "priority": r.priority, "reason": r.reason, **r.when.as_dict()}
@@ -218,6 +220,29 @@ class TriageConfig:
 
 
 DATA_FILES = ("categories", "signals", "grades", "units")
+_GRADE_DEFAULTS = {"risk": Risk.BLUE.value, "urgency": Urgency.WORRYING.value, "domain": DomainClass.LIVELIHOOD.value}
+
+
+def grade_label(target: str, value: str) -> str:
+    """The label of `value` in the code list of `target`, in settings.LANGUAGE_CODE.
+
+    The code itself when it is not in the list, or in a process without Django set up (the engine
+    run bare, as the bench runs it: labels are lazy translations and need the app registry).
+    """
+    choices = GRADE_CODES.get(target)
+    if choices is None or value not in choices.values or not _django_ready():
+        return value
+    from django.conf import settings
+
+    return _label_in(settings.LANGUAGE_CODE, choices, value)
+
+
+@lru_cache(maxsize=64)
+def _label_in(language: str, choices: type, value: str) -> str:
+    from django.utils import translation
+
+    with translation.override(language):
+        return str(choices(value).label)
 
 
 def load_json(path: Path) -> dict[str, Any]:
@@ -238,8 +263,8 @@ def _category_from_dict(d: dict[str, Any]) -> CategoryDef:
     return CategoryDef(
         code=d["code"],
         label=d["label"],
-        domain=d.get("domain") or "social_livelihood",
-        urgency=d.get("urgency") or "worrying",
+        domain=d.get("domain") or _GRADE_DEFAULTS["domain"],
+        urgency=d.get("urgency") or _GRADE_DEFAULTS["urgency"],
         terms=terms,
         legal_query=d.get("legal_query", ""),
         preferred_laws=tuple(d.get("preferred_laws") or ()),

@@ -2,15 +2,19 @@
 
 Rules are rows an administrator edits in the admin; `rules_db.config_from_db()` turns them into the
 `TriageConfig` the pure engine uses. Nothing here references another app's model: a suggestion is
-tied to its matter by `case_ref`, so the engine can ship before (and independently of) the cases app.
+tied to its matter by `case_ref`. The grades' codes (risk, urgency, domain) are the cases app's one
+list, `yimen/cases/codes.py`.
 """
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from yimen.triage.config import DOMAIN_CLASSES, GRADE_TARGETS, RISK_LEVELS, SIGNAL_KINDS, URGENCY_CLASSES
+from yimen.cases.codes import DomainClass, Risk, Urgency
+from yimen.common.words import choices_text
+from yimen.triage.config import GRADE_CODES, GRADE_TARGETS, SIGNAL_KINDS
 
 
 class SignalKind(models.TextChoices):
@@ -26,34 +30,10 @@ class GradeTarget(models.TextChoices):
     DOMAIN = "domain", _("领域分类")
 
 
-class Risk(models.TextChoices):
-    RED = "red", _("红色")
-    YELLOW = "yellow", _("黄色")
-    BLUE = "blue", _("蓝色")
-
-
-class Urgency(models.TextChoices):
-    URGENT = "urgent", _("急难事马上办")
-    GRAVE = "grave", _("揪心事攻坚办")
-    ANNOYING = "annoying", _("烦心事协商办")
-    WORRYING = "worrying", _("操心事抓紧办")
-    WISHES = "wishes", _("期盼事全力办")
-
-
-class Domain(models.TextChoices):
-    SOCIAL_LIVELIHOOD = "social_livelihood", _("社会民生")
-    AGRICULTURE = "agriculture", _("农业产业")
-    PEACE = "peace", _("平安建设")
-    ECOLOGY = "ecology", _("生态环境")
-    WORK_SAFETY = "work_safety", _("安全生产")
-
-
-# The pure engine names these values too; keep the two spellings from drifting apart.
+# The pure engine names these values too; keep the two spellings from drifting apart. (Risk, urgency
+# and domain need no such check: both read the one list in yimen/cases/codes.py.)
 assert tuple(SignalKind.values) == SIGNAL_KINDS
 assert tuple(GradeTarget.values) == GRADE_TARGETS
-assert tuple(Risk.values) == RISK_LEVELS
-assert tuple(Urgency.values) == URGENCY_CLASSES
-assert tuple(Domain.values) == DOMAIN_CLASSES
 
 
 class _Rule(models.Model):
@@ -69,7 +49,7 @@ class CategoryProfile(_Rule):
 
     code = models.SlugField(_("类别代码"), max_length=32, unique=True)
     label = models.CharField(_("类别名称"), max_length=64)
-    domain = models.CharField(_("默认领域分类"), max_length=32, choices=Domain.choices, default=Domain.SOCIAL_LIVELIHOOD)
+    domain = models.CharField(_("默认领域分类"), max_length=32, choices=DomainClass.choices, default=DomainClass.LIVELIHOOD)
     urgency = models.CharField(_("默认五事分类"), max_length=16, choices=Urgency.choices, default=Urgency.WORRYING)
     legal_query = models.CharField(_("法条检索补充词"), max_length=300, blank=True)
     preferred_laws = models.JSONField(_("常用法律"), default=list, blank=True)
@@ -139,6 +119,15 @@ class GradeRule(_Rule):
 
     def __str__(self) -> str:
         return f"{self.get_target_display()} → {self.value}（{self.priority}）"
+
+    def clean(self) -> None:
+        # The result is a code of the target's one list (cases/codes.py); the admin refuses any other spelling.
+        codes = GRADE_CODES.get(self.target)
+        if codes is not None and self.value not in codes.values:
+            raise ValidationError(
+                {"value": _("%(label)s（%(field)s）的取值无效，可选：%(expected)s。")
+                 % {"label": self.get_target_display(), "field": self.value, "expected": choices_text(codes.choices)}}
+            )
 
 
 class UnitRule(_Rule):
@@ -249,7 +238,7 @@ class SuggestionRecord(models.Model):
     suggested_top3 = models.JSONField(_("建议类别前三"), default=list)
     suggested_risk = models.CharField(_("建议风险等级"), max_length=8, choices=Risk.choices)
     suggested_urgency = models.CharField(_("建议五事分类"), max_length=16, choices=Urgency.choices)
-    suggested_domain = models.CharField(_("建议领域分类"), max_length=32, choices=Domain.choices)
+    suggested_domain = models.CharField(_("建议领域分类"), max_length=32, choices=DomainClass.choices)
     suggested_lead_unit = models.CharField(_("建议牵头单位"), max_length=64, blank=True)
     suggestion = models.JSONField(_("完整建议"), default=dict)
     model_version = models.CharField(_("模型版本"), max_length=64, blank=True)
@@ -257,7 +246,7 @@ class SuggestionRecord(models.Model):
     final_category = models.CharField(_("最终类别"), max_length=32)
     final_risk = models.CharField(_("最终风险等级"), max_length=8, choices=Risk.choices, blank=True)
     final_urgency = models.CharField(_("最终五事分类"), max_length=16, choices=Urgency.choices, blank=True)
-    final_domain = models.CharField(_("最终领域分类"), max_length=32, choices=Domain.choices, blank=True)
+    final_domain = models.CharField(_("最终领域分类"), max_length=32, choices=DomainClass.choices, blank=True)
     final_lead_unit = models.CharField(_("最终牵头单位"), max_length=64, blank=True)
     category_accepted = models.BooleanField(_("采纳建议类别"))
     all_accepted = models.BooleanField(_("全部采纳"))

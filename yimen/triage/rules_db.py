@@ -89,7 +89,6 @@ def config_from_db() -> TriageConfig:
         ]
     settings_rows = dict(TriageSetting.objects.values_list("key", "value"))
     for key, section, field in (
-        ("grade_labels", "grades", "labels"),
         ("grade_defaults", "grades", "default"),
         ("level_names", "units", "level_names"),
         ("units", "units", "units"),
@@ -164,7 +163,6 @@ def load_defaults(*, replace: bool = False, config: TriageConfig | None = None) 
             )
         counts["unit_rules"] = UnitRule.objects.count()
         for key, value in (
-            ("grade_labels", data["grades"]["labels"]),
             ("grade_defaults", data["grades"]["default"]),
             ("level_names", data["units"]["level_names"]),
             ("units", data["units"]["units"]),

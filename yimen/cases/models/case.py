@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from yimen.cases.codes import DomainClass, Risk, Urgency  # the one code lists, re-exported in __all__
 from yimen.regions.models import Level, UnitKind
 
 
@@ -49,28 +50,6 @@ class Channel(models.TextChoices):
 
 # Found by the centre itself rather than brought by a resident: the 主动发现率 numerator.
 PROACTIVE_CHANNELS = frozenset({Channel.GRID, Channel.SCREENING, Channel.MONITORING})
-
-
-class Urgency(models.TextChoices):
-    URGENT = "urgent", _("急难事·马上办")
-    GRAVE = "grave", _("揪心事·攻坚办")
-    ANNOYING = "annoying", _("烦心事·协商办")
-    WORRYING = "worrying", _("操心事·抓紧办")
-    WISH = "wish", _("期盼事·全力办")
-
-
-class Risk(models.TextChoices):
-    RED = "red", _("红色")
-    YELLOW = "yellow", _("黄色")
-    BLUE = "blue", _("蓝色")
-
-
-class DomainClass(models.TextChoices):
-    LIVELIHOOD = "livelihood", _("社会民生")
-    AGRICULTURE = "agriculture", _("农业产业")
-    SAFETY = "safety", _("平安建设")
-    ECOLOGY = "ecology", _("生态环境")
-    PRODUCTION_SAFETY = "production_safety", _("安全生产")
 
 
 class Outcome(models.TextChoices):
@@ -246,7 +225,7 @@ class Case(models.Model):
     suggested_urgency = models.CharField(_("系统建议紧急程度"), max_length=10, choices=Urgency.choices, blank=True, db_default="", default="")
     # The engine's SimHash of title + description + request, unsigned 64-bit stored as signed int64.
     text_simhash = models.BigIntegerField(_("文本指纹"), null=True, blank=True)
-    # MinHash LSH bands of the same text (triage_link.minhash_bands): a near-identical text shares at
+    # MinHash LSH bands of the same text (triage.neardup.minhash_bands): a near-identical text shares at
     # least one band with it far more often than under SimHash banding (95% vs 33% for one word changed).
     mh_band0 = models.PositiveIntegerField(null=True, blank=True)
     mh_band1 = models.PositiveIntegerField(null=True, blank=True)

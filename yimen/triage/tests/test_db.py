@@ -2,6 +2,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -126,3 +127,11 @@ def test_the_management_command_runs_the_cli():
     out = io.StringIO()
     call_command("triage", "load-defaults", stdout=out)
     assert '"categories": 17' in out.getvalue()
+
+
+def test_a_grading_rule_in_the_old_engine_spelling_is_refused():
+    rule = GradeRule(target="urgency", value="wishes", priority=5, reason="期盼")
+    with pytest.raises(ValidationError) as refused:
+        rule.full_clean()
+    assert "wish（期盼事·全力办）" in refused.value.message_dict["value"][0]
+    GradeRule(target="urgency", value="wish", priority=5, reason="期盼").full_clean()

@@ -2,6 +2,7 @@ from datetime import date, datetime
 
 import pytest
 
+from yimen.cases.codes import DomainClass, Risk, Urgency
 from yimen.triage.config import TriageConfig
 from yimen.triage.engine import suggest, upcoming_holiday
 
@@ -28,14 +29,14 @@ def test_a_group_wage_crisis_before_new_year_is_red_and_urgent_with_reasons(conf
 
 def test_a_quiet_neighbour_matter_is_blue_and_annoying(config):
     s = run("隔壁邻居在楼道里堆放杂物，出入不方便", config)
-    assert (s.category, s.risk.value, s.urgency.value, s.domain.value) == ("neighbour", "blue", "annoying", "social_livelihood")
+    assert (s.category, s.risk.value, s.urgency.value, s.domain.value) == ("neighbour", "blue", "annoying", "livelihood")
     assert s.risk.decided_by == ()
 
 
 def test_self_harm_is_red_whatever_the_category(config):
     s = run("物业费的事没人管，我不想活了", config)
     assert s.risk.value == "red" and "self_harm" in s.risk.decided_by
-    assert s.domain.value == "peace"
+    assert s.domain.value == "safety"
 
 
 def test_a_dispute_after_a_court_ruling_is_grave(config):
@@ -48,15 +49,15 @@ def test_a_dispute_after_a_court_ruling_is_grave(config):
 def test_domain_classes_follow_category_and_signals(config):
     assert run("化工厂偷排废水污染河道", config).domain.value == "ecology"
     assert run("承包地被别人占了", config).domain.value == "agriculture"
-    assert run("在工厂上班时手被机器绞伤，申请工伤认定", config).domain.value == "work_safety"
-    assert run("老楼墙体裂缝成了危房", config).domain.value == "work_safety"
-    assert run("被人冒充公检法诈骗了八万元", config).domain.value == "peace"
+    assert run("在工厂上班时手被机器绞伤，申请工伤认定", config).domain.value == "production_safety"
+    assert run("老楼墙体裂缝成了危房", config).domain.value == "production_safety"
+    assert run("被人冒充公检法诈骗了八万元", config).domain.value == "safety"
     assert run("买的种子是假种子，十亩地都不发芽", config).domain.value == "agriculture"
 
 
-def test_a_wish_for_public_service_is_a_wishes_matter(config):
+def test_a_wish_for_public_service_is_a_wish_matter(config):
     s = run("希望在村口装个红绿灯", config)
-    assert s.urgency.value == "wishes"
+    assert s.urgency.value == "wish"
 
 
 def test_units_are_named_by_standard_names_with_reasons(config):
@@ -131,3 +132,16 @@ def test_legal_basis_cites_law_article_and_text():
     first = s.legal_basis[0]
     assert first.law and first.article.startswith("第") and first.text
     assert any("劳动" in h.law for h in s.legal_basis)
+
+
+def test_the_default_rules_grade_only_in_the_codes_of_the_one_list(config):
+    lists = {"risk": Risk.values, "urgency": Urgency.values, "domain": DomainClass.values}
+    assert all(c.urgency in Urgency.values and c.domain in DomainClass.values for c in config.categories)
+    assert all(r.value in lists[r.target] for r in config.grade_rules)
+    assert all(config.grade_defaults[target] in codes for target, codes in lists.items())
+
+
+def test_a_grade_is_labelled_from_the_one_list(config):
+    s = run("希望在村口装个红绿灯", config)
+    assert (s.urgency.label, s.domain.label) == (str(Urgency.WISH.label), str(DomainClass(s.domain.value).label))
+    assert s.urgency.label == "期盼事·全力办"
