@@ -1,10 +1,23 @@
-"""Domain errors on web forms: the one helper that puts a service's refusal next to the field it
-names (or at the top of the form), in the user's language. Nothing typed is lost: the view
-re-renders the same bound form."""
+"""Domain errors in the workbench: the one helper that puts a service's refusal next to the field it
+names (or at the top of the form), in the user's language — nothing typed is lost: the view
+re-renders the same bound form — and the one that turns a loader's refusal into the page's answer."""
 
 from django import forms
+from django.core.exceptions import PermissionDenied as Forbidden
+from django.http import Http404
 
-from yimen.common.errors import DomainError
+from yimen.common.errors import DomainError, NotFound, PermissionDenied
+
+
+def found_or_404(load, /, **kwargs):
+    """`load(**kwargs)`, answering 404 for what the user may not see (never 403: it does not exist for
+    them) and 403 with the loader's reason for what they see but may not open."""
+    try:
+        return load(**kwargs)
+    except NotFound:
+        raise Http404 from None
+    except PermissionDenied as error:
+        raise Forbidden(str(error.message)) from None
 
 
 def add_domain_error(form: forms.Form, error: DomainError, *, field_map: dict[str, str] | None = None) -> None:

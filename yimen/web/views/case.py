@@ -30,7 +30,7 @@ from yimen.cases.selectors import case_get, dispatch_candidates
 from yimen.cases.transitions import allowed_actions
 from yimen.cases.triage_link import triage_summary
 from yimen.common.errors import DomainError, InvalidInput, NotFound
-from yimen.web.errors import add_domain_error
+from yimen.web.errors import add_domain_error, found_or_404
 from yimen.web.forms.actions import (
     ACTION_FORMS,
     FIELD_MAP,
@@ -55,10 +55,7 @@ REVEAL_PURPOSES = (
 
 
 def _load(request, number):
-    try:
-        return case_get(user=request.user, number=number)
-    except NotFound:
-        raise Http404 from None
+    return found_or_404(case_get, user=request.user, number=number)
 
 
 def _is_htmx(request) -> bool:

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, QueryDict
+from django.http import FileResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -23,8 +23,9 @@ from yimen.cases.models import Channel, Urgency
 from yimen.cases.selectors import (
     CASE_SORTS, DEFAULT_SORT, KEYSET_SORTS, LIST_COUNT_CAP, case_list_bounded, case_page, list_time_limit,
 )
-from yimen.common.errors import InvalidInput, NotFound
+from yimen.common.errors import InvalidInput
 
+from ..errors import found_or_404
 from ..forms.filters import SORT_LABELS, CaseFilterForm, SavedFilterForm, filter_query
 from ..saved_filters import saved_filter_delete, saved_filter_get, saved_filter_save, saved_filters_for
 
@@ -82,20 +83,14 @@ def saved_filter_create(request):
 @login_required
 @require_GET
 def saved_filter_apply(request, pk: int):
-    try:
-        saved = saved_filter_get(user=request.user, pk=pk)
-    except NotFound:
-        raise Http404 from None
+    saved = found_or_404(saved_filter_get, user=request.user, pk=pk)
     return redirect(_list_url(QueryDict(saved.query)))
 
 
 @login_required
 @require_POST
 def saved_filter_remove(request, pk: int):
-    try:
-        saved = saved_filter_delete(user=request.user, pk=pk)
-    except NotFound:
-        raise Http404 from None
+    saved = found_or_404(saved_filter_delete, user=request.user, pk=pk)
     messages.success(request, _("已删除筛选“%s”。") % saved.name)
     return redirect(_list_url(QueryDict(request.POST.get("back", ""))))
 

@@ -10,8 +10,6 @@ import re
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as Forbidden
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.safestring import mark_safe
@@ -20,10 +18,10 @@ from django.views.decorators.http import require_GET
 
 from yimen.cases import lookups
 from yimen.cases.intake import case_register
-from yimen.common.errors import DomainError, NotFound, PermissionDenied
+from yimen.common.errors import DomainError
 from yimen.regions.selectors import cascade_choice, region_cascade
 
-from ..errors import add_domain_error
+from ..errors import add_domain_error, found_or_404
 from ..forms.window import PartyFormSet, PartyLookupForm, WindowForm
 from ..links import resident_track_url
 
@@ -129,12 +127,7 @@ def window_regions(request):
 @require_GET
 def case_receipt(request, number):
     """受理回执: printable on A4 (default) or A5 (?size=a5)."""
-    try:
-        case = lookups.case_receipt_get(user=request.user, number=number)
-    except NotFound:
-        raise Http404 from None
-    except PermissionDenied as error:
-        raise Forbidden(str(error.message)) from None
+    case = found_or_404(lookups.case_receipt_get, user=request.user, number=number)
     size = request.GET.get("size") if request.GET.get("size") in RECEIPT_SIZES else "a4"
     track_url = resident_track_url(request, case)
     return render(request, "web/window/receipt.html", {
@@ -149,10 +142,7 @@ def case_receipt(request, number):
 @require_GET
 def case_not_accept_notice(request, number):
     """不予受理告知书: printable on A4, for a matter not accepted, reason and where to go as written."""
-    try:
-        notice = lookups.not_accept_notice_get(user=request.user, number=number)
-    except NotFound:
-        raise Http404 from None
+    notice = found_or_404(lookups.not_accept_notice_get, user=request.user, number=number)
     return render(request, "web/case/not_accept_notice.html", {
         "title": _("不予受理告知书"), "active_section": "cases", "notice": notice, "case": notice.case,
         "centre": notice.case.owning_centre,
