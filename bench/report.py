@@ -5,6 +5,7 @@ end, so docs/performance.md can be checked against the run it quotes.
 """
 
 import json
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -36,6 +37,16 @@ class Report:
         self.say(text)
         self.figures[key] = {"text": text, "value": value, "target": target, "met": met, **extra}
 
+    def latency(self, key: str, what: str, timings: list[float], *, how: str, target_ms: float) -> tuple[float, float]:
+        """A latency figure: "<what>: p50 …, p95 … (<how>)" against a p95 target; returns (p50, p95)."""
+        ordered = sorted(timings)
+        p50, p95 = statistics.median(ordered), percentile(ordered, 95)
+        self.figure(
+            key, f"{what}: p50 {p50:.1f} ms, p95 {p95:.1f} ms ({how})",
+            value=round(p95, 1), p50=round(p50, 1), target=f"p95 ≤ {target_ms:.0f} ms", met=p95 <= target_ms,
+        )
+        return p50, p95
+
     def write(self, meta: dict) -> None:
         OUT_DIR.mkdir(exist_ok=True)
         (OUT_DIR / "last-run.txt").write_text("\n".join(self.lines) + "\n", encoding="utf-8")
@@ -43,6 +54,11 @@ class Report:
             json.dumps({"meta": meta, "figures": self.figures}, ensure_ascii=False, indent=2, default=str),
             encoding="utf-8",
         )
+
+
+def percentile(ordered: list[float], p: float) -> float:
+    """The p-th percentile of sorted timings (nearest rank)."""
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def load_average() -> float:
