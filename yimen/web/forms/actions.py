@@ -170,10 +170,10 @@ def _choices(kind) -> list | None:
 
 
 def _bounds(info: FieldInfo) -> dict:
-    """max_length, min_length, ge, le … from the field's annotated-types metadata."""
+    """max_length, min_length, ge and le from the field's annotated-types metadata."""
     return {
         attr: getattr(m, attr) for m in info.metadata
-        for attr in ("max_length", "min_length", "ge", "gt", "le", "lt") if getattr(m, attr, None) is not None
+        for attr in ("max_length", "min_length", "ge", "le") if getattr(m, attr, None) is not None
     }
 
 
@@ -197,10 +197,8 @@ def _form_field(action: str, name: str, info: FieldInfo) -> forms.Field | None:
     if kind is bool:
         return forms.BooleanField(**{**common, "required": False})
     if kind is int:
-        low = bounds["ge"] if "ge" in bounds else (bounds["gt"] + 1 if "gt" in bounds else None)
-        high = bounds["le"] if "le" in bounds else (bounds["lt"] - 1 if "lt" in bounds else None)
         widget = widget or (forms.HiddenInput if name.endswith("_id") else None)
-        return forms.IntegerField(min_value=low, max_value=high, initial=initial, widget=widget, **common)
+        return forms.IntegerField(min_value=bounds.get("ge"), max_value=bounds.get("le"), initial=initial, widget=widget, **common)
     if typing.get_origin(kind) is list and _bare(typing.get_args(kind)[0]) is int:
         return IdsField(widget=widget or forms.CheckboxSelectMultiple, **common)
     if kind is dt.date:
@@ -231,12 +229,16 @@ def derive_form(action: str, schema: type[ActionIn]) -> type[ActionForm]:
         "id_field": next((name for name in fields if name.endswith("_id")), ""),
         **fields,
     }
-    return type("".join(part.title() for part in str(action).split("_")) + "Form", (ActionForm,), attrs)
+    return type("".join(part.title() for part in str(action).split("_")) + "BodyForm", (ActionForm,), attrs)
+
+
+def derived_form(action: str) -> type[ActionForm]:
+    """The form derived from the registry's body of `action`, built once (KeyError for no staff action)."""
+    return _derived_form(str(action))  # an Action member and its value are one key
 
 
 @functools.cache
-def derived_form(action: str) -> type[ActionForm]:
-    """The form derived from the registry's body of `action` (KeyError for no staff action)."""
+def _derived_form(action: str) -> type[ActionForm]:
     return derive_form(action, ACTIONS[action].schema)
 
 
