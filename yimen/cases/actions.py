@@ -4,6 +4,11 @@ its input shape (a pydantic body), and the one service it calls. The API (POST
 a row in rules.MOVES, a service in transitions, a body schema and a row in _CALLS here — nothing to
 extend by hand in api/ or web/.
 
+The API takes the bodies as its request schemas and OpenAPI. The workbench (web/forms/actions.py
+`derive_form`) reads each body's `model_fields` and makes its form: the same field names, required
+fields, lengths and bounds, an enum's choices with their Chinese labels; a field's `description` is
+its label there when cases/labels.py has none. So a body's shape is written once, here.
+
 Only shape lives in the schemas (types, lengths, required fields, allowed values); each call loads what
 the body names (units, category) and leaves every rule to the service.
 """
