@@ -14,6 +14,7 @@ from yimen.cases.models import (
     DomainClass,
     EventKind,
     LinkKind,
+    Risk,
     Urgency,
 )
 from yimen.common.errors import InvalidInput
@@ -285,7 +286,25 @@ def test_a_matter_resolved_on_the_spot_keeps_the_category_the_clerk_chose(world)
     t.case_resolve_on_spot(actor=world.clerk, case=case, outcome="resolved", result="当场协调")
     case.refresh_from_db()
     assert (case.category, case.domain_class) == (world.property, world.property.domain_class)
-    assert "accepted_suggestion" not in CaseEvent.objects.get(case=case, kind=EventKind.RESOLVED).payload
+    assert "category" not in CaseEvent.objects.get(case=case, kind=EventKind.RESOLVED).payload
+
+
+def test_a_matter_resolved_on_the_spot_is_never_left_awaiting_a_grading(world):
+    """Closed without a dispatcher, an ungraded matter takes the engine's proposed risk (待研判 would
+    wait for a grading no one will do); a risk the clerk gave is kept."""
+    ungraded = world.register(title="", description=WAGES, category=None)
+    assert ungraded.risk == "" and ungraded.suggested_risk
+    t.case_resolve_on_spot(actor=world.clerk, case=ungraded, outcome="explained", result="当场解释")
+    ungraded.refresh_from_db()
+    assert ungraded.risk == ungraded.suggested_risk
+    resolved = CaseEvent.objects.get(case=ungraded, kind=EventKind.RESOLVED)
+    assert resolved.payload["risk"] == ungraded.risk and resolved.payload["accepted_suggestion"] is True
+
+    graded = world.register(title="", description=WAGES, risk=Risk.YELLOW)
+    t.case_resolve_on_spot(actor=world.clerk, case=graded, outcome="explained", result="当场解释")
+    graded.refresh_from_db()
+    assert graded.risk == Risk.YELLOW
+    assert "risk" not in CaseEvent.objects.get(case=graded, kind=EventKind.RESOLVED).payload
 
 
 def test_without_a_suggestion_resolving_on_the_spot_still_works_and_leaves_the_category_open(world, settings):

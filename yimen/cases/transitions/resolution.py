@@ -65,27 +65,37 @@ def case_resolve_on_spot(*, actor, case: Case, outcome: str, result: str, expect
 
     No dispatcher grades such a matter, so it keeps the category the clerk chose at the window or,
     when the clerk left it open, takes the one the engine proposed at intake: answered on the spot,
-    it still counts by category in the ledger and the figures.
+    it still counts by category in the ledger and the figures. Likewise an ungraded risk takes the
+    engine's proposal — a closed matter is never left 待研判, waiting for a grading no one will do.
     """
     with transaction.atomic():
         ctx = _begin(Action.RESOLVE_ON_SPOT, actor=actor, case=case, expected_status=expected_status)
         _choice(outcome, Outcome, "outcome", _("办理结果"))
         result = _require_text(result, "result", _("办理情况"))
-        fields, payload = _category_given(ctx)
+        fields, payload = _grades_given(ctx)
         return _finish_resolution(ctx, outcome, result, on_spot=True, fields=fields, **payload)
 
 
-def _category_given(ctx: _Context) -> tuple[tuple[str, ...], dict]:
-    """An unclassified matter takes the engine's proposed category (and domain): the fields to save
-    and what the `resolved` event says. A matter with a category keeps it; with neither, nothing."""
-    if ctx.case.category_id is not None:
-        return (), {}
-    category, domain_class = triage_link.suggested_category(ctx.case)
-    if category is None:
-        return (), {}
-    ctx.case.category = category
-    ctx.case.domain_class = domain_class if domain_class in DomainClass.values else category.domain_class
-    return ("category", "domain_class"), {"category": category.name, "accepted_suggestion": True}
+def _grades_given(ctx: _Context) -> tuple[tuple[str, ...], dict]:
+    """What the engine proposed fills what the clerk left open: an unclassified matter takes the
+    proposed category (and domain), an ungraded one the proposed risk. Returns the fields to save and
+    what the `resolved` event says; what the clerk chose is kept, and with no proposal nothing changes."""
+    fields: list[str] = []
+    payload: dict = {}
+    if ctx.case.category_id is None:
+        category, domain_class = triage_link.suggested_category(ctx.case)
+        if category is not None:
+            ctx.case.category = category
+            ctx.case.domain_class = domain_class if domain_class in DomainClass.values else category.domain_class
+            fields += ["category", "domain_class"]
+            payload["category"] = category.name
+    if not ctx.case.risk and ctx.case.suggested_risk:
+        ctx.case.risk = ctx.case.suggested_risk
+        fields.append("risk")
+        payload["risk"] = ctx.case.risk
+    if fields:
+        payload["accepted_suggestion"] = True
+    return tuple(fields), payload
 
 
 def case_follow_up(*, actor, case: Case, satisfaction: str, comment: str = "", method: str = "phone", expected_status: str | None = None) -> Case:
