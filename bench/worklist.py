@@ -45,6 +45,51 @@ HARD = [
     ("city_dispatcher", "city dispatcher (云川市)", "category=unknown code", {"category": "no_such_category"}),
 ]
 
+# Unit lists (issue 13, item 2): every filter the list offers a unit user, alone and combined, for
+# a small unit and a busy one. Their lists are driven from the units' own index
+# (assignment_unit_recv); target p95 ≤ 100 ms, and never a 400 "narrow your filters".
+UNIT_TARGET_MS = 100.0
+UNIT_USERS = [
+    ("handler_police", "白沙镇派出所 (0.5%)"),
+    ("handler", "青溪县人社局 (4.4%)"),
+]
+
+
+def _unit_filters(as_of: str | None) -> list[tuple[str, dict]]:
+    filters = [
+        ("first page", {}),
+        ("page 2", {"page": 2}),
+        ("status=dispatched", {"status": "dispatched"}),
+        ("status=in_progress", {"status": "in_progress"}),
+        ("open", {"open": "true"}),
+        ("closed", {"open": "false"}),
+        ("overdue", {"overdue": "true"}),
+        ("not overdue", {"overdue": "false"}),
+        ("category=labour", {"category": "labour"}),
+        ("category=neighbour", {"category": "neighbour"}),
+        ("category=economic (parent)", {"category": "economic"}),
+        ("risk=red", {"risk": "red"}),
+        ("urgency=urgent", {"urgency": "urgent"}),
+        ("channel=police", {"channel": "police"}),
+        ("category=labour + open", {"category": "labour", "open": "true"}),
+        ("category=neighbour + overdue", {"category": "neighbour", "overdue": "true"}),
+        ("risk=red + urgency=urgent", {"risk": "red", "urgency": "urgent"}),
+        ("status=in_progress + category=labour + overdue", {"status": "in_progress", "category": "labour", "overdue": "true"}),
+        ("text=拖欠 (as-is)", {"text": "拖欠"}),
+    ]
+    if as_of:
+        import datetime as dt
+
+        end = dt.date.fromisoformat(as_of[:10])
+        month = {"received_from": (end - dt.timedelta(days=30)).isoformat(), "received_to": end.isoformat()}
+        old = {"received_from": (end - dt.timedelta(days=300)).isoformat(), "received_to": (end - dt.timedelta(days=270)).isoformat()}
+        filters += [
+            ("received in the last 30 days", month),
+            ("received 9–10 months ago", old),
+            ("received 9–10 months ago + category=labour", {**old, "category": "labour"}),
+        ]
+    return filters
+
 
 def _list_query(queries: list[dict]) -> str | None:
     """The list's own SELECT (the one over cases_case ordered by received_at)."""
@@ -105,12 +150,12 @@ def _client(username: str):
     return Client(headers={"Authorization": f"Bearer {ApiToken.issue(user, name='bench')[1]}"})
 
 
-def _print_rows(report: Report, rows: list) -> None:
+def _print_rows(report: Report, rows: list, *, target_ms: float = P95_TARGET_MS) -> None:
     width = max(len(f"{who} — {label}") for who, label, *_ in rows)
     for who, label, items, queries, timings, took, scans in rows:
         ordered = sorted(timings)
         r50, r95 = statistics.median(ordered), _percentile(ordered, 95)
-        flag = "  SLOW" if r95 > P95_TARGET_MS else ""
+        flag = "  SLOW" if r95 > target_ms else ""
         if any(scan.startswith("Seq Scan on cases_") and "cases_category" not in scan for scan in scans):
             flag += "  SEQ SCAN"
         report.say(f"  {f'{who} — {label}':<{width}}  p50 {r50:6.1f} ms  p95 {r95:6.1f} ms  {queries} queries, {items:2d} rows; "
@@ -118,6 +163,39 @@ def _print_rows(report: Report, rows: list) -> None:
 
 
 def run(report: Report, *, repeat: int, matters: int) -> None:
+    _run_everyday(report, repeat=repeat, matters=matters)
+    _run_unit_lists(report, repeat=repeat, matters=matters)
+
+
+def _run_unit_lists(report: Report, *, repeat: int, matters: int) -> None:
+    from bench import data
+
+    marker = data.marker() or {}
+    rows, plans = [], []
+    with checkpoint.kept():
+        for username, who in UNIT_USERS:
+            client = _client(username)
+            for label, params in _unit_filters(marker.get("as_of")):
+                if row := _measure(client, who, label, params, max(5, repeat // 2), plans):
+                    rows.append(row)
+    OUT_DIR.mkdir(exist_ok=True)
+    (OUT_DIR / "plans-unit-lists.txt").write_text("\n".join(plans), encoding="utf-8")
+    timings = [t for row in rows for t in row[4]]
+    report.latency(
+        "unit_lists", f"unit lists (API) with {matters:,} matters", timings, target_ms=UNIT_TARGET_MS,
+        how=f"{len(timings):,} sequential requests, {len(UNIT_USERS)} unit users × {len(rows) // len(UNIT_USERS)} filter combinations",
+    )
+    worst = max(rows, key=lambda row: _percentile(sorted(row[4]), 95))
+    report.figure(
+        "unit_lists_worst", f"unit lists, slowest combination: p95 {_percentile(sorted(worst[4]), 95):.1f} ms "
+        f"({worst[0]} — {worst[1]})", value=round(_percentile(sorted(worst[4]), 95), 1),
+        target=f"p95 ≤ {UNIT_TARGET_MS:.0f} ms", met=_percentile(sorted(worst[4]), 95) <= UNIT_TARGET_MS,
+    )
+    _print_rows(report, rows, target_ms=UNIT_TARGET_MS)
+    report.say("  plans: bench/out/plans-unit-lists.txt")
+
+
+def _run_everyday(report: Report, *, repeat: int, matters: int) -> None:
     rows, hard_rows, plans = [], [], []
     with checkpoint.kept():
         for username, who in USERS:

@@ -118,6 +118,20 @@ def visible_cases_q(user) -> Q:
     return q
 
 
+def unit_only_scope(user) -> frozenset[int] | None:
+    """The units whose assignments are the user's whole scope (only unit roles: handler, mediator,
+    expert), or None when the scope is anything else (centre or place roles beside them, a superuser,
+    a resident, no grant at all). Lists over such a scope are driven from the units' own index
+    (cases.selectors.case_list_for_user); it is the same set of matters as visible_cases_q."""
+    if sees_everything(user) or isinstance(user, ResidentActor):
+        return None
+    grants = grants_for(user)
+    if any(g.role in CENTRE_ROLES or g.role in PLACE_ROLES for g in grants):
+        return None
+    units = frozenset(g.unit_id for g in grants if g.unit_id)
+    return units or None
+
+
 def unit_ids_for(user, roles=UNIT_ROLES) -> set[int]:
     return {g.unit_id for g in grants_for(user) if g.role in roles and g.unit_id}
 

@@ -61,7 +61,7 @@ def case_create(request):
 @router.get("", response={200: CaseListOut, **_ERRORS}, summary="事项列表")
 def case_list(request, q: Query[CaseListQuery]):
     qs = case_list_for_user(user=request.auth, filters=_filters(q))
-    with list_time_limit():
+    with list_time_limit(request.auth):
         page = keyset_page(qs, cursor=q.cursor, limit=q.limit)
         count = qs.count() if q.count else None
     now = timezone.now()

@@ -8,10 +8,10 @@ received_at index), never OFFSET. The cursor is opaque to clients: base64 of the
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from yimen.cases.selectors import decode_case_cursor, encode_case_cursor
+from yimen.cases.selectors import decode_case_cursor, encode_case_cursor, keyset_q
 from yimen.common.errors import InvalidInput
 
 
@@ -33,10 +33,10 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
 
 
 def keyset_page(qs: QuerySet, *, cursor: str | None, limit: int) -> Page:
-    """`qs` must be ordered by (-received_at, -id)."""
+    """`qs` must be case_list_for_user's, newest first (its list key: -list_received, -list_id)."""
     if cursor:
         received_at, pk = decode_cursor(cursor)
-        qs = qs.filter(Q(received_at__lte=received_at) & (Q(received_at__lt=received_at) | Q(id__lt=pk)))
+        qs = qs.filter(keyset_q(received_at, pk))
     rows = list(qs[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]

@@ -385,6 +385,10 @@ class Assignment(models.Model):
     # without joining a million matters.
     case_region_code = models.CharField(_("事发地区划代码"), max_length=15, blank=True, default="", editable=False)
     case_owning_code = models.CharField(_("主办中心区划代码"), max_length=15, blank=True, default="", editable=False)
+    # A copy of the matter's received_at (set at dispatch by the transitions module; a matter's
+    # received_at never changes after intake), so a unit's list walks its own index newest first
+    # (assignment_unit_recv) instead of the whole scope's matters (selectors.case_list_for_user).
+    case_received_at = models.DateTimeField(_("事项受理时间"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("派单")
@@ -393,6 +397,9 @@ class Assignment(models.Model):
         indexes = [
             # A unit's inbox: its live assignments, oldest limit first.
             models.Index(fields=["unit", "status", "due_at"], name="assignment_inbox"),
+            # A unit's matter list (the scope of unit roles), newest first, paged by keyset on
+            # (case_received_at, case_id): selectors.case_list_for_user's unit path.
+            models.Index(fields=["unit", "-case_received_at", "-case"], name="assignment_unit_recv"),
             # The supervisor boards: live assignments due within a window, counted per unit and owning
             # centre within a region (index-only on PostgreSQL, where INCLUDE is supported).
             models.Index(

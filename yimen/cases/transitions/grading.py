@@ -119,6 +119,7 @@ def _assign(
             case=ctx.case, unit=unit, part=wanted[unit.pk], task=tasks.get(unit.pk, "")[:300],
             dispatched_by=ctx.actor, dispatched_at=ctx.now,
             case_region_code=ctx.case.region_code, case_owning_code=ctx.case.owning_code,
+            case_received_at=ctx.case.received_at,
         )
         deadlines.open_assignment_deadlines(
             case=ctx.case, assignment=assignment, starts_at=ctx.now, limit_reason=limit_reason

@@ -48,7 +48,7 @@ def case_export(request):
         return redirect(_list_url(request.GET))
     out = tempfile.TemporaryFile()  # openpyxl writes the zip here, not in memory
     try:
-        with list_time_limit():
+        with list_time_limit(request.user):
             qs = case_list_bounded(user=request.user, filters=form.to_filters(), sort=form.chosen_sort())
             result = ledger_write(qs, out, notes=[*form.described(), (_("导出人"), request.user.get_full_name() or request.user.username)])
         audit_record(kind=AuditKind.EXPORTED, request=request, summary=lambda: _("导出事项台账 %(n)d 行") % {"n": result.rows},
@@ -100,7 +100,7 @@ def _render_list(request, params, *, save_form=None, status=200):
     page, error = None, None
     if form.is_valid():
         try:
-            with list_time_limit():
+            with list_time_limit(request.user):
                 page = case_page(user=request.user, filters=form.to_filters(), sort=form.chosen_sort(),
                                  after=params.get("after"), before=params.get("before"),
                                  page=_int(params.get("page")), limit=PAGE_SIZE)
