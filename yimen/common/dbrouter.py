@@ -183,7 +183,8 @@ def replica_fresh() -> bool:
         logger.warning("replica: the lag check failed; reading the primary", exc_info=True)
         from django.db import connections
 
-        connections[REPLICA].close()
+        with contextlib.suppress(Exception):  # a broken connection is opened afresh next time
+            connections[REPLICA].close()
         lag = None
     fresh = lag is not None and lag <= settings.YIMEN_REPLICA_MAX_LAG_SECONDS
     if not fresh:
