@@ -112,3 +112,16 @@ def test_when_the_cache_cannot_say_the_user_reads_the_primary(replica, monkeypat
     request = RequestFactory().get("/api/v1/cases")
     request.auth = _user()
     assert _where_reads_go(request) == "default"
+
+
+def test_the_start_is_refused_when_a_user_could_miss_their_own_write(settings):
+    from yimen.common.checks import check_replica_reads_own_writes
+
+    settings.DATABASES = {**settings.DATABASES, "replica": {**settings.DATABASES["default"]}}
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://x"}}
+    settings.YIMEN_REPLICA_STICKY_SECONDS, settings.YIMEN_REPLICA_MAX_LAG_SECONDS = 5, 5
+    assert check_replica_reads_own_writes() == []
+    settings.YIMEN_REPLICA_STICKY_SECONDS = 4
+    assert [m.id for m in check_replica_reads_own_writes()] == ["yimen.E050"]
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert [m.id for m in check_replica_reads_own_writes()] == ["yimen.E050", "yimen.W050"]
