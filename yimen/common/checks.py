@@ -57,7 +57,9 @@ def check_sms_code_echo(app_configs=None, **kwargs):
 def check_replica_reads_own_writes(app_configs=None, **kwargs):
     """With a read replica (common/dbrouter.py), a user pinned to the primary for less time than the
     replica may lag would read the replica before it has their write: their matter would vanish."""
-    if "replica" not in settings.DATABASES:
+    from .dbrouter import replica_configured
+
+    if not replica_configured():
         return []
     found = []
     sticky, lag = settings.YIMEN_REPLICA_STICKY_SECONDS, settings.YIMEN_REPLICA_MAX_LAG_SECONDS
