@@ -44,7 +44,7 @@ RED = "某工地包工头拖欠34名工人工资共计24万余元，包工头跑
 MAX_LAG = 8  # seconds (YIMEN_REPLICA_MAX_LAG_SECONDS in the web processes)
 STICKY = 30  # seconds: long enough for the whole test; the pin's expiry is a unit test's matter
 
-pytestmark = pytest.mark.skipif(
+on_postgresql_run = pytest.mark.skipif(
     "postgresql" not in settings.DATABASES["default"]["ENGINE"],
     reason="the replica test runs in the PostgreSQL run of make test",
 )
@@ -287,6 +287,7 @@ def _replayed_up_to_now(primary: Cluster, replica: Cluster) -> None:
         "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (target,))[0][0])
 
 
+@on_postgresql_run
 def test_lists_read_the_replica_writes_reach_the_primary_and_a_killed_worker_loses_nothing(clusters, tmp_path):
     primary, replica = clusters
     redis_url = _redis_url()
@@ -383,3 +384,10 @@ def test_lists_read_the_replica_writes_reach_the_primary_and_a_killed_worker_los
             except subprocess.TimeoutExpired:
                 process.kill()
         webhook.server.shutdown()
+
+
+@pytest.mark.parametrize("ci, outcome", [("true", pytest.fail.Exception), ("", pytest.skip.Exception)])
+def test_missing_server_programs_skip_with_one_line_and_fail_under_ci(monkeypatch, ci, outcome):
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome, match="pg_basebackup not found"):
+        _unavailable("pg_basebackup not found (PostgreSQL's server package)")
