@@ -100,7 +100,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-# ---- A read replica (docs/deployment.md, "More than one machine"): yimen/common/dbrouter.py ------
+# ---- A read replica (docs/operations.md, "More than one machine"): yimen/common/dbrouter.py
 # Reads go there only inside replica_reads() (dashboards, the Excel ledger, the API's lists); every write,
 # every other read and every migration go to the primary. After a write request the user reads the
 # primary for YIMEN_REPLICA_STICKY_SECONDS (their own write); a replica more than

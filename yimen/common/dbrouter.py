@@ -1,4 +1,5 @@
-"""Reads on a PostgreSQL streaming replica, only where a view asked for them (docs/deployment.md).
+"""Reads on a PostgreSQL streaming replica, only where a view asked for them (docs/operations.md,
+"More than one machine").
 
 With YIMEN_REPLICA_DATABASE_URL set, settings add a `replica` database and this router. It sends a
 read to the replica only inside `replica_reads()` — the dashboards, the Excel ledger and the API's

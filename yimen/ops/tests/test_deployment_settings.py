@@ -1,4 +1,5 @@
-"""The settings of more than one machine (docs/deployment.md): what each environment variable turns on."""
+"""The settings of more than one machine (docs/operations.md, "More than one machine"): what each
+environment variable turns on."""
 
 import runpy
 from pathlib import Path

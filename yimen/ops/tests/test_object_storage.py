@@ -1,5 +1,5 @@
 """Attachments on S3-compatible object storage (YIMEN_STORAGE=s3), against a real S3 server on the
-loopback: moto's, started here (docs/deployment.md, "More than one machine")."""
+loopback: moto's, started here (docs/operations.md, "More than one machine")."""
 
 import runpy
 import socket

@@ -1,6 +1,6 @@
 """More than one machine, on the loopback: a PostgreSQL primary and a streaming replica made here with
 initdb and `pg_basebackup -R`, two gunicorn web processes and two `yimen worker` processes against them,
-the cache and sessions in Redis (docs/deployment.md, "More than one machine").
+the cache and sessions in Redis (docs/operations.md, "More than one machine").
 
 It shows that
   - the API's list reads the replica: with the replica's replay paused, a matter registered through
