@@ -100,6 +100,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# ---- A read replica (docs/operations.md, "More than one machine"): yimen/common/dbrouter.py
+# Reads go there only inside replica_reads() (dashboards, the Excel ledger, the API's lists); every write,
+# every other read and every migration go to the primary. After a write request the user reads the
+# primary for YIMEN_REPLICA_STICKY_SECONDS (their own write); a replica more than
+# YIMEN_REPLICA_MAX_LAG_SECONDS behind (checked every YIMEN_REPLICA_LAG_CHECK_SECONDS) is not used.
+YIMEN_REPLICA_STICKY_SECONDS = env_int("YIMEN_REPLICA_STICKY_SECONDS", 15)
+YIMEN_REPLICA_MAX_LAG_SECONDS = env_int("YIMEN_REPLICA_MAX_LAG_SECONDS", 5)
+YIMEN_REPLICA_LAG_CHECK_SECONDS = env_int("YIMEN_REPLICA_LAG_CHECK_SECONDS", 2)
+if env_str("YIMEN_REPLICA_DATABASE_URL", ""):
+    DATABASES["replica"] = dj_database_url.parse(
+        env_str("YIMEN_REPLICA_DATABASE_URL"), conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+    )
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql":
+        from yimen.common.env import ImproperEnvironment
+
+        raise ImproperEnvironment("YIMEN_REPLICA_DATABASE_URL must be a PostgreSQL streaming replica (postgres://…)")
+    # list_time_limit() bounds the primary's transaction; the replica's statements get the same bound
+    # per session (its "statement timeout" error is answered the same way: "narrow your filters").
+    _replica_timeout = env_int("YIMEN_REPLICA_STATEMENT_TIMEOUT_MS", env_int("YIMEN_LIST_TIMEOUT_MS", 3000))
+    if _replica_timeout:
+        DATABASES["replica"].setdefault("OPTIONS", {})["options"] = f"-c statement_timeout={_replica_timeout}"
+    # Tests without a second server read the same database through this alias.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["yimen.common.dbrouter.ReplicaRouter"]
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                      "yimen.common.dbrouter.ReplicaPinningMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "zh-hans"
@@ -117,6 +143,36 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Attachments on S3-compatible object storage (MinIO, Ceph RGW, a cloud's OSS/COS/S3) through
+# django-storages, so every web node and worker sees the same files: YIMEN_STORAGE=s3 and YIMEN_S3_*.
+# Files are private: links are signed and last YIMEN_S3_URL_SECONDS.
+YIMEN_STORAGE = env_str("YIMEN_STORAGE", "local")
+if YIMEN_STORAGE == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("YIMEN_S3_BUCKET"),
+            "endpoint_url": env_str("YIMEN_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("YIMEN_S3_REGION") or None,
+            "access_key": env_secret("YIMEN_S3_ACCESS_KEY"),
+            "secret_key": env_secret("YIMEN_S3_SECRET_KEY"),
+            "location": env_str("YIMEN_S3_PREFIX", ""),
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": env_int("YIMEN_S3_URL_SECONDS", 300),
+            "file_overwrite": False,
+            "addressing_style": env_str("YIMEN_S3_ADDRESSING_STYLE", "path"),
+            "signature_version": "s3v4",
+        },
+    }
+    if not STORAGES["default"]["OPTIONS"]["bucket_name"]:
+        from yimen.common.env import ImproperEnvironment
+
+        raise ImproperEnvironment("YIMEN_STORAGE=s3 needs YIMEN_S3_BUCKET")
+elif YIMEN_STORAGE != "local":
+    from yimen.common.env import ImproperEnvironment
+
+    raise ImproperEnvironment(f"YIMEN_STORAGE must be local or s3, not {YIMEN_STORAGE!r}")
 WHITENOISE_USE_FINDERS = True
 # Front-end packages installed by npm from package-lock.json (`make assets`), served as our own
 # static files: centres run on intranets, so nothing is fetched from a CDN.
@@ -136,8 +192,6 @@ elif _TASK_BACKEND == "rq":
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     RQ_QUEUES = {"default": {"URL": YIMEN_REDIS_URL, "DEFAULT_TIMEOUT": 600}}
-    # Shared by all processes, so "once in the cluster" guards (the hourly follow-up repair) hold.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": YIMEN_REDIS_URL}}
 elif _TASK_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 elif _TASK_BACKEND == "dummy":
@@ -148,6 +202,15 @@ else:
     raise ImproperEnvironment(
         f"YIMEN_TASK_BACKEND must be database, rq, immediate or dummy, not {_TASK_BACKEND!r}"
     )
+
+# The cache (rate limits, reference data, replica pins, "once in the cluster" guards such as the hourly
+# follow-up repair) and the sessions in Redis, shared by every web node and worker: on with the rq task
+# backend, or YIMEN_REDIS_CACHE=true. Sessions are then cached_db: read from Redis, written through to
+# the database, so a Redis restart signs nobody out.
+if env_bool("YIMEN_REDIS_CACHE", _TASK_BACKEND == "rq"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": YIMEN_REDIS_URL,
+                          "KEY_PREFIX": env_str("YIMEN_CACHE_PREFIX", "yimen")}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # ---- HTTPS, cookies, the Content-Security-Policy ----------------------------------------------
 # YIMEN_HTTPS=true where the centre serves over TLS (its reverse proxy terminates it): cookies only over

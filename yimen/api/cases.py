@@ -13,6 +13,7 @@ from pydantic import WithJsonSchema
 from yimen.cases.intake import case_register
 from yimen.cases.privacy import party_reveal
 from yimen.cases.selectors import CaseFilters, case_get, case_list_for_user, dispatch_candidates, list_time_limit
+from yimen.common.dbrouter import reads_on_replica
 
 from . import presenters
 from .actions import ActionName, action_spec, actions_openapi, register_openapi, reveal_openapi
@@ -59,6 +60,7 @@ def case_create(request):
 
 
 @router.get("", response={200: CaseListOut, **_ERRORS}, summary="事项列表")
+@reads_on_replica
 def case_list(request, q: Query[CaseListQuery]):
     qs = case_list_for_user(user=request.auth, filters=_filters(q))
     with list_time_limit(request.auth):

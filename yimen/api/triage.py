@@ -9,6 +9,7 @@ from ninja import Query, Router
 
 from yimen.cases.selectors import case_get
 from yimen.cases.triage_link import case_suggestion, suggestion_accuracy_for_user
+from yimen.common.dbrouter import reads_on_replica
 
 from .cases import CaseNumber, _moment
 from .schemas import AccuracyOut, AccuracyQuery, ErrorOut, SuggestionOut
@@ -33,6 +34,7 @@ def case_suggestions(request, number: CaseNumber):
     "/triage/accuracy", response={200: AccuracyOut, **_ERRORS}, summary="研判建议准确率",
     description="您权限范围内的事项中，研判决定与系统建议的一致程度（按决定时间）。口径见 definition。",
 )
+@reads_on_replica
 def triage_accuracy(request, q: Query[AccuracyQuery]):
     return suggestion_accuracy_for_user(
         user=request.auth, since=_moment(q.since), until=_moment(q.until, end_of_day=True)

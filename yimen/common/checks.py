@@ -10,7 +10,7 @@ them too), and scripts/run.sh runs `yimen check --deploy --tag yimen_safety` bef
 """
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register
 
 SAFETY_TAG = "yimen_safety"
 MIN_SECRET_KEY_LENGTH = 32
@@ -51,3 +51,33 @@ def check_sms_code_echo(app_configs=None, **kwargs):
         "unset it or set it to false.",
         id="yimen.E003",
     )]
+
+
+@register(SAFETY_TAG, deploy=True)
+def check_replica_reads_own_writes(app_configs=None, **kwargs):
+    """With a read replica (common/dbrouter.py), a user pinned to the primary for less time than the
+    replica may lag would read the replica before it has their write: their matter would vanish."""
+    from .dbrouter import replica_configured
+
+    if not replica_configured():
+        return []
+    found = []
+    sticky, lag = settings.YIMEN_REPLICA_STICKY_SECONDS, settings.YIMEN_REPLICA_MAX_LAG_SECONDS
+    if sticky < lag:
+        found.append(Error(
+            f"YIMEN_REPLICA_STICKY_SECONDS（{sticky}）小于 YIMEN_REPLICA_MAX_LAG_SECONDS（{lag}）：用户刚登记的事项"
+            "可能在只读副本上还看不到。请把前者设为不小于后者。/ YIMEN_REPLICA_STICKY_SECONDS "
+            f"({sticky}) is below YIMEN_REPLICA_MAX_LAG_SECONDS ({lag}): a user could read the replica before "
+            "it has their own write. Set the first at least as high as the second.",
+            id="yimen.E050",
+        ))
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if "redis" not in backend.lower() and ".memcached." not in backend.lower():  # locmem, file, database
+        found.append(Warning(
+            "已配置只读副本，但缓存不是共享的（未设 YIMEN_REDIS_CACHE=true）：不带 Cookie 的接口客户端写入后，"
+            "只有在同一台 Web 服务器上才能读到自己的写入。/ A replica is configured but the cache is not "
+            "shared (YIMEN_REDIS_CACHE is not true): an API client that keeps no cookie reads its own "
+            "writes only on the web node it wrote through.",
+            id="yimen.W050",
+        ))
+    return found

@@ -23,6 +23,7 @@ from yimen.cases.models import Channel, Urgency
 from yimen.cases.selectors import (
     CASE_SORTS, DEFAULT_SORT, KEYSET_SORTS, LIST_COUNT_CAP, case_list_bounded, case_page, list_time_limit,
 )
+from yimen.common.dbrouter import reads_on_replica
 from yimen.common.errors import InvalidInput
 
 from ..errors import found_or_404
@@ -41,6 +42,7 @@ def case_list(request):
 
 @login_required
 @require_GET
+@reads_on_replica
 def case_export(request):
     form = CaseFilterForm(request.GET, user=request.user)
     if not form.is_valid():

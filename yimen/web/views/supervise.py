@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from yimen.cases import worklists
 from yimen.cases.worklists import BoardKind
+from yimen.common.dbrouter import reads_on_replica
 from yimen.common.errors import PermissionDenied as DomainPermissionDenied
 from yimen.regions.models import Level
 
@@ -17,6 +18,7 @@ from .inbox import page_of
 
 
 @login_required
+@reads_on_replica
 def supervise(request):
     user, now = request.user, timezone.now()
     try:
