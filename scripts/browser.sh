@@ -3,11 +3,15 @@
 # tests. Playwright drives /usr/bin/chromium; it never downloads a browser of its own. Installs them
 # when we are root on a Debian-like system; otherwise says what to do. The tests themselves decide
 # whether a missing browser is a skip (a developer's machine) or a failure (CI=true).
-# The backup tests need PostgreSQL's client tools (pg_dump, pg_restore): installed the same way.
+# The backup tests need PostgreSQL's client tools (pg_dump, pg_restore), and the replica test its server
+# programs (initdb, pg_ctl, pg_basebackup) to make a primary and a replica of its own: installed the same
+# way, without the package's default cluster (nothing is started, nothing listens on 5432).
 set -euo pipefail
 BROWSER="${YIMEN_CHROMIUM:-/usr/bin/chromium}"
 missing=()
 command -v pg_dump >/dev/null 2>&1 && command -v pg_restore >/dev/null 2>&1 || missing+=(postgresql-client)
+have_server() { command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; }
+have_server && command -v pg_basebackup >/dev/null 2>&1 || missing+=(postgresql)
 command -v "$BROWSER" >/dev/null 2>&1 || [ -x "$BROWSER" ] || missing+=(chromium)
 if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list :lang=zh 2>/dev/null | head -1)" ]; then
   missing+=(fonts-noto-cjk)
@@ -16,6 +20,10 @@ fi
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
   echo "安装 ${missing[*]} 供浏览器测试使用 (installing ${missing[*]} for the browser tests) …"
   export DEBIAN_FRONTEND=noninteractive
+  # Debian's postgresql-common makes and starts a "main" cluster on install unless told not to.
+  mkdir -p /etc/postgresql-common
+  grep -qs '^create_main_cluster' /etc/postgresql-common/createcluster.conf \
+    || echo 'create_main_cluster = false' >> /etc/postgresql-common/createcluster.conf
   log=/tmp/yimen-browser-install.log
   if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
     apt-get update -qq >>"$log" 2>&1 || true
