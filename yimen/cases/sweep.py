@@ -370,8 +370,8 @@ class _OverdueWriter(_Writer):
         # The matter's own limit ran out: flag the matter (lists, dashboard, 按期办结率).
         handle_cases = {r["case_id"] for r in rows if r["step"] == Step.HANDLE}
         if handle_cases:
-            # Rows already flagged are left alone: each rewrite of a matter costs an entry in every
-            # one of its indexes (the flag is in a partial index's condition, so it is never HOT).
+            # Rows already flagged are left alone: a rewrite that changes nothing still writes a
+            # new version of a wide row (cases 0011 made the flag's own rewrite HOT where it fits).
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"UPDATE {connection.ops.quote_name(Case._meta.db_table)} SET overdue = %s "
