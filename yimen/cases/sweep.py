@@ -34,10 +34,10 @@ deadline claimed but not acted on. It is capped per sweep (count and time); the 
 go in the next sweeps.
 
 Measured with the bench (1,000,000 matters, 100,000 open, 219,000 open deadlines, PostgreSQL, load
-average 1.6–3.6): a day's 5,200 warnings at 16:00 in 0.45–0.8 s (CPU 0.5 s, 1.4–1.8× a bare SQL pass
-writing the same rows), a day's 5,000 overdue limits at midnight in 0.8–1.2 s (CPU 0.8 s, of which
-the capped escalations 0.3 s; the rest 1.2–2.0× its bare pass), both at once after a 24-hour outage
-in 1.3–1.6 s, 3 ms idle. See docs/performance.md.
+average 1.5–1.9): a day's 5,200 warnings at 16:00 in 0.42–0.45 s (CPU 0.41–0.44 s, 1.2–1.3× a bare SQL
+pass writing the same rows), a day's 5,000 overdue limits at midnight in 0.83–0.84 s (CPU 0.82 s, of
+which the capped escalations 0.3 s; the rest 1.1–1.3× its bare pass), both at once after a 24-hour
+outage in 1.4 s, 3 ms idle. See docs/performance.md.
 """
 
 import json
