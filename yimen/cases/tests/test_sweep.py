@@ -21,6 +21,7 @@ from yimen.cases.models import (
 )
 from yimen.cases.selectors import CaseFilters, case_list_for_user
 from yimen.cases.sweep import deadline_sweep
+from yimen.common.querycount import count_queries
 from yimen.notifications.models import OutboxMessage
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -185,6 +186,20 @@ def test_a_backlog_is_spread_over_the_next_sweeps_so_each_stays_short(world, at_
     assert deadline_sweep(now=due + 2 * MINUTE).overdue == 1
     assert deadline_sweep(now=due + 3 * MINUTE).overdue == 0
     assert Case.objects.filter(overdue=True).count() == 5
+
+
+def test_a_batch_sends_the_same_statements_for_thirty_crossings_as_for_three(world, at_monday):
+    few_cases = [world.register() for _ in range(3)]
+    due = max(_handle_limit(c).due_at for c in few_cases)
+    with count_queries() as few:
+        first = deadline_sweep(now=due + MINUTE, follow_ups=False)
+    many_cases = [world.register() for _ in range(30)]  # the same due time: the next crossing
+    with count_queries() as many:
+        second = deadline_sweep(now=due + 2 * MINUTE, follow_ups=False)
+
+    assert (first.overdue, second.overdue) == (3, 30)
+    assert Case.objects.filter(pk__in=[c.pk for c in many_cases], overdue=True).count() == 30
+    assert many == few
 
 
 # ---------------------------------------------------------------------------------------------
