@@ -1,0 +1,281 @@
+"""Text search over matters: the number, title, description, request, address, and the parties'
+names and addresses.
+
+One tokenizer for documents and queries (`_runs`): the text is cut into runs of word characters
+(CJK, kana, hangul, ASCII letters and digits, full-width digits; ASCII folded to lower case), and
+every run gives its character bigrams plus its last character alone. So any substring of a run is
+found through the index:
+
+- a query run of two or more characters needs all of its bigrams (ANDed);
+- a query run of one character needs a token starting with it (a prefix match): every character of a
+  document starts a bigram or is the last of its run.
+
+Tokens are at most two characters long, so the matter's number goes in as one longer token (its
+word characters) and is found exactly. The index only narrows: the rows it returns are checked
+again with the exact test users see (`case_text_q`: substring, ASCII case ignored), so results are
+what a full scan would give.
+
+Where the tokens live: `CaseSearch`, one row per matter, written by `case_search_write` from the
+one writer of each field (intake, the admin) — never by a signal (docs/architecture.md). PostgreSQL
+keeps them as a `tsvector` with a GIN index; SQLite as text indexed by an FTS5 table that triggers
+keep in step (migration 0011_case_search). The same tokenizer exists in SQL for bulk fills
+(`yimen_search_document`, same migration); `tests/test_search.py` checks both give the same tokens.
+"""
+
+import re
+from collections.abc import Iterable
+
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.expressions import RawSQL
+
+# The characters that make words. Kept to ranges without case (besides ASCII) so that PostgreSQL's
+# SQL copy of the tokenizer (which lower-cases only A–Z, like this one) gives the same tokens.
+WORD_CHARS = (
+    "0-9a-z"
+    "\u3040-\u30ff"  # kana
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # CJK ideographs (extension A, unified, compatibility)
+    "\uac00-\ud7af"  # hangul
+    "\uff10-\uff19"  # full-width digits
+    "\U00020000-\U0003134f"  # CJK extensions B–G
+)
+_RUN = re.compile(f"[{WORD_CHARS}]+")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _runs(text: str) -> list[str]:
+    return _RUN.findall((text or "").translate(_ASCII_LOWER))
+
+
+def number_token(number: str) -> str:
+    """The matter number as one token (its word characters): longer than any text token."""
+    return "".join(_runs(number))
+
+
+def document_tokens(texts: Iterable[str], *, number: str = "") -> list[str]:
+    """The tokens of a matter's texts, sorted, each once."""
+    tokens = set()
+    for text in texts:
+        for run in _runs(text):
+            tokens.update(run[i:i + 2] for i in range(len(run)))
+    if len(mark := number_token(number)) > 2:
+        tokens.add(mark)
+    return sorted(tokens)
+
+
+def case_texts(case, parties) -> list[str]:
+    """What text search reads of a matter: its own texts, then each party's name and address."""
+    texts = [case.title, case.description, case.request, case.address]
+    for party in parties:
+        texts += [party.name, party.address]
+    return [t or "" for t in texts]
+
+
+def query_terms(text: str) -> tuple[list[str], list[str]]:
+    """(tokens every match has, prefixes a token of every match starts with)."""
+    tokens, prefixes = [], []
+    for run in _runs(text):
+        if len(run) == 1:
+            prefixes.append(run)
+        else:
+            tokens += [run[i:i + 2] for i in range(len(run) - 1)]
+    return list(dict.fromkeys(tokens)), list(dict.fromkeys(prefixes))
+
+
+# ---------------------------------------------------------------------------------------------
+# The index on each database (migration 0011_case_search; post_migrate for databases built from
+# the models alone, as the tests' are). Idempotent.
+
+_LOWER_SQL = "translate({}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+_DOC_SQL = _LOWER_SQL.format("coalesce(doc, '')")
+_NUMBER_SQL = _LOWER_SQL.format("coalesce(number, '')")
+INSTALL_SQL = {
+    "postgresql": [
+        # Each run of word characters gives substr(run, i, 2) for i = 1 … length: its bigrams, then
+        # its last character alone — document_tokens in SQL, for bulk fills.
+        f"""
+        CREATE OR REPLACE FUNCTION yimen_search_tokens(doc text) RETURNS text[]
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $body$
+          SELECT coalesce(array_agg(DISTINCT substr(m.r[1], i, 2)), '{{}}')
+          FROM regexp_matches({_DOC_SQL}, '[{WORD_CHARS}]+', 'g') AS m(r),
+               generate_series(1, length(m.r[1])) AS i
+        $body$
+        """,
+        # The number joins as one token of its word characters (number_token).
+        f"""
+        CREATE OR REPLACE FUNCTION yimen_search_document(doc text, number text) RETURNS tsvector
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $body$
+          SELECT array_to_tsvector(yimen_search_tokens(doc)
+                                   || CASE WHEN length(n.n) > 2 THEN ARRAY[n.n] ELSE '{{}}'::text[] END)
+          FROM (SELECT array_to_string(ARRAY(
+                  SELECT (regexp_matches({_NUMBER_SQL}, '[{WORD_CHARS}]+', 'g'))[1]), '') AS n) AS n
+        $body$
+        """,
+        # Serves _index_hits: document @@ tsquery.
+        "CREATE INDEX IF NOT EXISTS case_search_document ON cases_casesearch USING gin (document)",
+    ],
+    # The 'ascii' tokenizer cuts at ASCII spaces and punctuation only: each stored token (ASCII
+    # letters and digits, or non-ASCII characters) stays one FTS5 term. External content: the tokens
+    # are stored once, in cases_casesearch; the triggers carry every write of it to the index.
+    "sqlite": [
+        "CREATE VIRTUAL TABLE IF NOT EXISTS cases_casesearch_fts USING fts5("
+        "document, content='cases_casesearch', content_rowid='case_id', tokenize='ascii')",
+        "CREATE TRIGGER IF NOT EXISTS cases_casesearch_fts_insert AFTER INSERT ON cases_casesearch BEGIN "
+        "INSERT INTO cases_casesearch_fts(rowid, document) VALUES (new.case_id, new.document); END",
+        "CREATE TRIGGER IF NOT EXISTS cases_casesearch_fts_delete AFTER DELETE ON cases_casesearch BEGIN "
+        "INSERT INTO cases_casesearch_fts(cases_casesearch_fts, rowid, document) "
+        "VALUES ('delete', old.case_id, old.document); END",
+        "CREATE TRIGGER IF NOT EXISTS cases_casesearch_fts_update AFTER UPDATE ON cases_casesearch BEGIN "
+        "INSERT INTO cases_casesearch_fts(cases_casesearch_fts, rowid, document) "
+        "VALUES ('delete', old.case_id, old.document); "
+        "INSERT INTO cases_casesearch_fts(rowid, document) VALUES (new.case_id, new.document); END",
+    ],
+}
+UNINSTALL_SQL = {
+    "postgresql": [
+        "DROP INDEX IF EXISTS case_search_document",
+        "DROP FUNCTION IF EXISTS yimen_search_document(text, text)",
+        "DROP FUNCTION IF EXISTS yimen_search_tokens(text)",
+    ],
+    "sqlite": [
+        "DROP TRIGGER IF EXISTS cases_casesearch_fts_update",
+        "DROP TRIGGER IF EXISTS cases_casesearch_fts_delete",
+        "DROP TRIGGER IF EXISTS cases_casesearch_fts_insert",
+        "DROP TABLE IF EXISTS cases_casesearch_fts",
+    ],
+}
+
+
+def install_search_sql(conn) -> None:
+    with conn.cursor() as cursor:
+        for statement in INSTALL_SQL.get(conn.vendor, []):
+            cursor.execute(statement)
+
+
+def install_search_sql_after_migrate(using, **kwargs) -> None:
+    """post_migrate: a database whose tables were made from the models (no migrations) gets the
+    index too, once cases_casesearch exists."""
+    from django.db import connections
+
+    conn = connections[using]
+    if "cases_casesearch" in conn.introspection.table_names():
+        install_search_sql(conn)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+def case_search_write(*, case, parties=None) -> None:
+    """Write (or rewrite) the matter's search tokens. `parties`: the matter's parties if at hand
+    (intake has them), else they are read. One statement (an upsert)."""
+    from .models import CaseSearch
+
+    if parties is None:
+        parties = list(case.parties.only("name", "address"))
+    row = CaseSearch(case_id=case.pk, document=document_tokens(case_texts(case, parties), number=case.number))
+    CaseSearch.objects.bulk_create([row], update_conflicts=True, unique_fields=["case"], update_fields=["document"])
+
+
+def case_search_reindex(*, after_id: int = 0, upto_id: int | None = None, missing_only: bool = False) -> int:
+    """Rewrite the tokens of the matters with after_id < id <= upto_id; returns how many.
+
+    On PostgreSQL one INSERT … SELECT through the SQL tokenizer (no row comes to Python); on SQLite
+    a loop in Python (embedded data sets are small).
+    """
+    if upto_id is None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT coalesce(max(id), 0) FROM cases_case")
+            upto_id = cursor.fetchone()[0]
+    if connection.vendor == "postgresql":
+        return _reindex_sql(after_id, upto_id, missing_only)
+    return _reindex_python(after_id, upto_id, missing_only)
+
+
+FILL_SQL = """
+INSERT INTO cases_casesearch (case_id, document)
+SELECT c.id, yimen_search_document(concat_ws(E'\\n', c.title, c.description, c.request, c.address, p.texts), c.number)
+FROM cases_case c
+LEFT JOIN LATERAL (
+  SELECT string_agg(p.name || E'\\n' || p.address, E'\\n') AS texts FROM cases_party p WHERE p.case_id = c.id
+) p ON true
+WHERE c.id > %s AND c.id <= %s {missing}
+ON CONFLICT (case_id) DO UPDATE SET document = EXCLUDED.document
+"""
+_MISSING = "AND NOT EXISTS (SELECT 1 FROM cases_casesearch s WHERE s.case_id = c.id)"
+
+
+def _reindex_sql(after_id: int, upto_id: int, missing_only: bool) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(FILL_SQL.format(missing=_MISSING if missing_only else ""), [after_id, upto_id])
+        return cursor.rowcount
+
+
+def _reindex_python(after_id: int, upto_id: int, missing_only: bool) -> int:
+    from .models import Case, CaseSearch
+
+    cases = Case.objects.filter(pk__gt=after_id, pk__lte=upto_id).only("number", "title", "description", "request", "address")
+    if missing_only:
+        cases = cases.exclude(Exists(CaseSearch.objects.filter(case=OuterRef("pk"))))
+    done = 0
+    for case in cases.prefetch_related("parties").iterator(chunk_size=500):
+        case_search_write(case=case, parties=case.parties.all())
+        done += 1
+    return done
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+def _tsquery(tokens: list[str], prefixes: list[str], number: str) -> str:
+    def quote(token: str) -> str:
+        return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+    words = " & ".join([quote(t) for t in tokens] + [quote(p) + ":*" for p in prefixes])
+    return f"({words}) | {quote(number)}" if number else words
+
+
+def _fts5_query(tokens: list[str], prefixes: list[str], number: str) -> str:
+    def quote(token: str) -> str:
+        return '"' + token.replace('"', '""') + '"'
+
+    words = " AND ".join([quote(t) for t in tokens] + [quote(p) + "*" for p in prefixes])
+    return f"({words}) OR {quote(number)}" if number else words
+
+
+def _index_hits(tokens: list[str], prefixes: list[str], number: str) -> RawSQL:
+    """The ids of the matters whose tokens hold every term (or the number token): a superset."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT case_id FROM cases_casesearch WHERE document @@ %s::tsquery",
+                      [_tsquery(tokens, prefixes, number)])
+    return RawSQL("SELECT rowid FROM cases_casesearch_fts WHERE cases_casesearch_fts MATCH %s",
+                  [_fts5_query(tokens, prefixes, number)])
+
+
+def case_exact_text_q(text: str) -> Q:
+    """What a user means by "the matter contains this text": the number exactly, or a substring of
+    the title, description, request, address, or a party's name or address (ASCII case ignored)."""
+    from .models import Party
+
+    in_parties = Party.objects.filter(case=OuterRef("pk")).filter(Q(name__icontains=text) | Q(address__icontains=text))
+    return (
+        Q(number=text) | Q(title__icontains=text) | Q(description__icontains=text) | Q(request__icontains=text)
+        | Q(address__icontains=text) | Q(Exists(in_parties))
+    )
+
+
+def case_text_q(text: str) -> Q:
+    """The list's `text` filter: the index narrows to candidates, the exact test decides.
+
+    A text with no word character (only punctuation, say) has no token; it falls back to the exact
+    test alone, which reads the scope (bounded by selectors.list_time_limit).
+    """
+    tokens, prefixes = query_terms(text)
+    exact = case_exact_text_q(text)
+    if not tokens and not prefixes:
+        return exact
+    number = number_token(text)
+    looks_like_number = len(number) > 2 and number.isascii()
+    hits = _index_hits(tokens, prefixes, number if looks_like_number else "")
+    return Q(pk__in=hits) & exact
