@@ -27,7 +27,6 @@ from collections.abc import Iterable
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
-from django.db.models.expressions import RawSQL
 
 # The characters that make words. Kept to ranges without case (besides ASCII) so that PostgreSQL's
 # SQL copy of the tokenizer (which lower-cases only A–Z, like this one) gives the same tokens.
@@ -107,8 +106,7 @@ INSTALL_SQL = {
         LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $body$
           SELECT array_to_tsvector(yimen_search_tokens(doc)
                                    || CASE WHEN length(n.n) > 2 THEN ARRAY[n.n] ELSE '{{}}'::text[] END)
-          FROM (SELECT array_to_string(ARRAY(
-                  SELECT (regexp_matches({_NUMBER_SQL}, '[{WORD_CHARS}]+', 'g'))[1]), '') AS n) AS n
+          FROM (SELECT regexp_replace({_NUMBER_SQL}, '[^{WORD_CHARS}]+', '', 'g') AS n) AS n
         $body$
         """,
         # Serves _index_hits: document @@ tsquery.
@@ -196,10 +194,11 @@ FILL_SQL = """
 INSERT INTO cases_casesearch (case_id, document)
 SELECT c.id, yimen_search_document(concat_ws(E'\\n', c.title, c.description, c.request, c.address, p.texts), c.number)
 FROM cases_case c
-LEFT JOIN LATERAL (
-  SELECT string_agg(p.name || E'\\n' || p.address, E'\\n') AS texts FROM cases_party p WHERE p.case_id = c.id
-) p ON true
-WHERE c.id > %s AND c.id <= %s {missing}
+LEFT JOIN (
+  SELECT case_id, string_agg(name || E'\\n' || address, E'\\n') AS texts FROM cases_party
+  WHERE case_id > %(after)s AND case_id <= %(upto)s GROUP BY case_id
+) p ON p.case_id = c.id
+WHERE c.id > %(after)s AND c.id <= %(upto)s {missing}
 ON CONFLICT (case_id) DO UPDATE SET document = EXCLUDED.document
 """
 _MISSING = "AND NOT EXISTS (SELECT 1 FROM cases_casesearch s WHERE s.case_id = c.id)"
@@ -207,7 +206,7 @@ _MISSING = "AND NOT EXISTS (SELECT 1 FROM cases_casesearch s WHERE s.case_id = c
 
 def _reindex_sql(after_id: int, upto_id: int, missing_only: bool) -> int:
     with connection.cursor() as cursor:
-        cursor.execute(FILL_SQL.format(missing=_MISSING if missing_only else ""), [after_id, upto_id])
+        cursor.execute(FILL_SQL.format(missing=_MISSING if missing_only else ""), {"after": after_id, "upto": upto_id})
         return cursor.rowcount
 
 
@@ -244,13 +243,23 @@ def _fts5_query(tokens: list[str], prefixes: list[str], number: str) -> str:
     return f"({words}) OR {quote(number)}" if number else words
 
 
-def _index_hits(tokens: list[str], prefixes: list[str], number: str) -> RawSQL:
-    """The ids of the matters whose tokens hold every term (or the number token): a superset."""
+# How many index hits a search takes as an explicit list of ids. Past it the word is common: the
+# list is read newest first and filtered by the exact test, which finds a page of matches within a few
+# hundred rows — where driving from the index would read and sort every match.
+CANDIDATE_CAP = 1000
+
+
+def _index_hits(tokens: list[str], prefixes: list[str], number: str, *, limit: int) -> list[int]:
+    """Up to `limit` ids of matters whose tokens hold every term (or the number token): candidates."""
     if connection.vendor == "postgresql":
-        return RawSQL("SELECT case_id FROM cases_casesearch WHERE document @@ %s::tsquery",
-                      [_tsquery(tokens, prefixes, number)])
-    return RawSQL("SELECT rowid FROM cases_casesearch_fts WHERE cases_casesearch_fts MATCH %s",
-                  [_fts5_query(tokens, prefixes, number)])
+        sql = "SELECT case_id FROM cases_casesearch WHERE document @@ %s::tsquery LIMIT %s"
+        query = _tsquery(tokens, prefixes, number)
+    else:
+        sql = "SELECT rowid FROM cases_casesearch_fts WHERE cases_casesearch_fts MATCH %s LIMIT %s"
+        query = _fts5_query(tokens, prefixes, number)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [query, limit])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def case_exact_text_q(text: str) -> Q:
@@ -258,7 +267,11 @@ def case_exact_text_q(text: str) -> Q:
     the title, description, request, address, or a party's name or address (ASCII case ignored)."""
     from .models import Party
 
-    in_parties = Party.objects.filter(case=OuterRef("pk")).filter(Q(name__icontains=text) | Q(address__icontains=text))
+    # The second condition on the matter (redundant with the first) keeps the EXISTS correlated
+    # beyond an equality: PostgreSQL then probes the matter's parties through their index row by
+    # row, instead of hashing the whole party table once (a sequential scan of every party).
+    in_parties = Party.objects.filter(case=OuterRef("pk"), case_id__gte=OuterRef("pk")).filter(
+        Q(name__icontains=text) | Q(address__icontains=text))
     return (
         Q(number=text) | Q(title__icontains=text) | Q(description__icontains=text) | Q(request__icontains=text)
         | Q(address__icontains=text) | Q(Exists(in_parties))
@@ -266,10 +279,14 @@ def case_exact_text_q(text: str) -> Q:
 
 
 def case_text_q(text: str) -> Q:
-    """The list's `text` filter: the index narrows to candidates, the exact test decides.
+    """The list's `text` filter, exact whichever way it runs (one query to the index first):
 
-    A text with no word character (only punctuation, say) has no token; it falls back to the exact
-    test alone, which reads the scope (bounded by selectors.list_time_limit).
+    1. The index gives at most CANDIDATE_CAP + 1 candidates. Up to the cap, the filter is "one of
+       these ids, and passes the exact test": a rare word costs a few index and row look-ups on any
+       scope.
+    2. Past the cap the word is common: the exact test alone, on the list walked newest first.
+    3. A text with no word character (only punctuation, say) has no token: the exact test alone,
+       which reads the scope (bounded by selectors.list_time_limit).
     """
     tokens, prefixes = query_terms(text)
     exact = case_exact_text_q(text)
@@ -277,5 +294,7 @@ def case_text_q(text: str) -> Q:
         return exact
     number = number_token(text)
     looks_like_number = len(number) > 2 and number.isascii()
-    hits = _index_hits(tokens, prefixes, number if looks_like_number else "")
-    return Q(pk__in=hits) & exact
+    ids = _index_hits(tokens, prefixes, number if looks_like_number else "", limit=CANDIDATE_CAP + 1)
+    if len(ids) > CANDIDATE_CAP:
+        return exact
+    return Q(pk__in=ids) & exact

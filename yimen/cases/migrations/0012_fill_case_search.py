@@ -27,7 +27,7 @@ def fill(apps, schema_editor):
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for start in range(low - 1, high, BATCH):
-                cursor.execute(FILL_SQL.format(missing=""), [start, start + BATCH])
+                cursor.execute(FILL_SQL.format(missing=""), {"after": start, "upto": start + BATCH})
         return
     rows = []
     for case in Case.objects.prefetch_related("parties").iterator(chunk_size=500):

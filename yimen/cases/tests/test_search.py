@@ -155,3 +155,13 @@ def test_the_sql_tokenizer_gives_the_python_tokens(db):
         for text in samples:
             cursor.execute("SELECT array_to_string(tsvector_to_array(yimen_search_document(%s, %s)), ' ')", [text, text])
             assert sorted(cursor.fetchone()[0].split()) == document_tokens([text], number=text), text
+
+
+@pytest.mark.parametrize("text", ["漏水", "欧阳春花", "纠纷", "王", "塌方"])
+def test_a_common_word_past_the_candidate_cap_gives_the_same_matches(world, monkeypatch, text):
+    from yimen.cases import search
+
+    _register_corpus(world)
+    monkeypatch.setattr(search, "CANDIDATE_CAP", 1)
+    for user in (world.dispatcher, world.county_dispatcher, world.city_dispatcher):
+        assert _numbers(user, text) == _scanned(user, text), (user, text)
