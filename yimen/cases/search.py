@@ -95,7 +95,7 @@ INSTALL_SQL = {
         f"""
         CREATE OR REPLACE FUNCTION yimen_search_tokens(doc text) RETURNS text[]
         LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $body$
-          SELECT coalesce(array_agg(DISTINCT substr(m.r[1], i, 2)), '{{}}')
+          SELECT coalesce(array_agg(substr(m.r[1], i, 2)), '{{}}')  -- array_to_tsvector drops repeats
           FROM regexp_matches({_DOC_SQL}, '[{WORD_CHARS}]+', 'g') AS m(r),
                generate_series(1, length(m.r[1])) AS i
         $body$
