@@ -71,13 +71,21 @@ def case_texts(case, parties) -> list[str]:
 
 
 def query_terms(text: str) -> tuple[list[str], list[str]]:
-    """(tokens every match has, prefixes a token of every match starts with)."""
+    """(tokens every match has, prefixes a token of every match starts with).
+
+    A run's bigrams are taken every other character (拖欠工资 → 拖欠, 工资), plus the last pair when
+    the length is odd: every character is covered, the index intersects half as many lists, and the
+    exact test afterwards decides anyway.
+    """
     tokens, prefixes = [], []
     for run in _runs(text):
         if len(run) == 1:
             prefixes.append(run)
-        else:
-            tokens += [run[i:i + 2] for i in range(len(run) - 1)]
+            continue
+        starts = list(range(0, len(run) - 1, 2))
+        if starts[-1] != len(run) - 2:
+            starts.append(len(run) - 2)
+        tokens += [run[i:i + 2] for i in starts]
     return list(dict.fromkeys(tokens)), list(dict.fromkeys(prefixes))
 
 
@@ -249,17 +257,38 @@ def _fts5_query(tokens: list[str], prefixes: list[str], number: str) -> str:
 CANDIDATE_CAP = 1000
 
 
-def _index_hits(tokens: list[str], prefixes: list[str], number: str, *, limit: int) -> list[int]:
-    """Up to `limit` ids of matters whose tokens hold every term (or the number token): candidates."""
-    if connection.vendor == "postgresql":
-        sql = "SELECT case_id FROM cases_casesearch WHERE document @@ %s::tsquery LIMIT %s"
-        query = _tsquery(tokens, prefixes, number)
-    else:
-        sql = "SELECT rowid FROM cases_casesearch_fts WHERE cases_casesearch_fts MATCH %s LIMIT %s"
-        query = _fts5_query(tokens, prefixes, number)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [query, limit])
-        return [row[0] for row in cursor.fetchall()]
+def _index_hits(tokens: list[str], prefixes: list[str], number: str, *, limit: int) -> list[int] | None:
+    """Up to `limit` ids of matters whose tokens hold every term (or the number token): candidates.
+    None when the index could not answer within YIMEN_SEARCH_PROBE_TIMEOUT_MS (PostgreSQL).
+
+    PostgreSQL builds the whole bitmap of an AND before the LIMIT applies: for words in a tenth of
+    the matters that is 50–100 ms at 1 M and ten times that at 10 M. Such a word is common, which is
+    what the budget finds out; a rare one answers in well under a millisecond at any size.
+    """
+    from django.conf import settings
+    from django.db import OperationalError, transaction
+
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT rowid FROM cases_casesearch_fts WHERE cases_casesearch_fts MATCH %s LIMIT %s",
+                           [_fts5_query(tokens, prefixes, number), limit])
+            return [row[0] for row in cursor.fetchall()]
+    budget_ms = getattr(settings, "YIMEN_SEARCH_PROBE_TIMEOUT_MS", 25)
+    try:
+        with transaction.atomic():  # a savepoint: a cancelled probe leaves the request's transaction usable
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT current_setting('statement_timeout'), set_config('statement_timeout', %s, true)",
+                               [f"{int(budget_ms)}ms"])
+                previous = cursor.fetchone()[0]
+                cursor.execute("SELECT case_id FROM cases_casesearch WHERE document @@ %s::tsquery LIMIT %s",
+                               [_tsquery(tokens, prefixes, number), limit])
+                ids = [row[0] for row in cursor.fetchall()]
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [previous])
+            return ids
+    except OperationalError as error:
+        if "statement timeout" not in str(error):
+            raise
+        return None
 
 
 def case_exact_text_q(text: str) -> Q:
@@ -284,7 +313,8 @@ def case_text_q(text: str) -> Q:
     1. The index gives at most CANDIDATE_CAP + 1 candidates. Up to the cap, the filter is "one of
        these ids, and passes the exact test": a rare word costs a few index and row look-ups on any
        scope.
-    2. Past the cap the word is common: the exact test alone, on the list walked newest first.
+    2. Past the cap, or past the index's time budget, the word is common: the exact test alone, on
+       the list walked newest first.
     3. A text with no word character (only punctuation, say) has no token: the exact test alone,
        which reads the scope (bounded by selectors.list_time_limit).
     """
@@ -295,6 +325,6 @@ def case_text_q(text: str) -> Q:
     number = number_token(text)
     looks_like_number = len(number) > 2 and number.isascii()
     ids = _index_hits(tokens, prefixes, number if looks_like_number else "", limit=CANDIDATE_CAP + 1)
-    if len(ids) > CANDIDATE_CAP:
+    if ids is None or len(ids) > CANDIDATE_CAP:
         return exact
     return Q(pk__in=ids) & exact

@@ -165,3 +165,35 @@ def test_a_common_word_past_the_candidate_cap_gives_the_same_matches(world, monk
     monkeypatch.setattr(search, "CANDIDATE_CAP", 1)
     for user in (world.dispatcher, world.county_dispatcher, world.city_dispatcher):
         assert _numbers(user, text) == _scanned(user, text), (user, text)
+
+
+def test_a_query_needs_every_character_covered_by_its_bigrams():
+    assert query_terms("拖欠工资") == (["拖欠", "工资"], [])
+    assert query_terms("泥石流") == (["泥石", "石流"], [])
+    assert query_terms("王 a区3栋") == (["a区", "3栋"], ["王"])
+
+
+def test_when_the_index_cannot_answer_in_time_the_list_is_walked_with_the_exact_test(world, monkeypatch):
+    from yimen.cases import search
+
+    made = _register_corpus(world)
+    monkeypatch.setattr(search, "_index_hits", lambda *args, **kwargs: None)
+    assert _numbers(world.county_dispatcher, "漏水") == [made["leak"].number]
+    assert _numbers(world.county_dispatcher, "欧阳春花") == [made["leak"].number]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the probe's time budget is PostgreSQL's")
+def test_an_index_probe_past_its_budget_says_it_could_not_answer(db, settings):
+    import psycopg
+
+    from yimen.cases import search
+
+    settings.YIMEN_SEARCH_PROBE_TIMEOUT_MS = 50
+    other = connection.settings_dict
+    with psycopg.connect(host=other["HOST"], port=other["PORT"] or 5432, user=other["USER"], dbname=other["NAME"]) as blocker:
+        blocker.execute("LOCK TABLE cases_casesearch IN ACCESS EXCLUSIVE MODE")  # the probe waits, then gives up
+        assert search._index_hits(["漏水"], [], "", limit=10) is None
+    assert search._index_hits(["漏水"], [], "", limit=10) == []
+    with connection.cursor() as cursor:  # the budget was the probe's only: the transaction goes on unbounded
+        cursor.execute("SELECT current_setting('statement_timeout')")
+        assert cursor.fetchone()[0] == "0"
