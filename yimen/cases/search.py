@@ -273,7 +273,7 @@ def _index_hits(tokens: list[str], prefixes: list[str], number: str, *, limit: i
             cursor.execute("SELECT rowid FROM cases_casesearch_fts WHERE cases_casesearch_fts MATCH %s LIMIT %s",
                            [_fts5_query(tokens, prefixes, number), limit])
             return [row[0] for row in cursor.fetchall()]
-    budget_ms = getattr(settings, "YIMEN_SEARCH_PROBE_TIMEOUT_MS", 25)
+    budget_ms = getattr(settings, "YIMEN_SEARCH_PROBE_TIMEOUT_MS", 10)
     try:
         with transaction.atomic():  # a savepoint: a cancelled probe leaves the request's transaction usable
             with connection.cursor() as cursor:
