@@ -6,7 +6,8 @@ One tokenizer for documents and queries (`_runs`): the text is cut into runs of 
 every run gives its character bigrams plus its last character alone. So any substring of a run is
 found through the index:
 
-- a query run of two or more characters needs all of its bigrams (ANDed);
+- a query run of two or more characters needs its bigrams (ANDed; every other one is enough, as long
+  as every character is covered: `query_terms`);
 - a query run of one character needs a token starting with it (a prefix match): every character of a
   document starts a bigram or is the last of its run.
 
@@ -18,8 +19,10 @@ what a full scan would give.
 Where the tokens live: `CaseSearch`, one row per matter, written by `case_search_write` from the
 one writer of each field (intake, the admin) — never by a signal (docs/architecture.md). PostgreSQL
 keeps them as a `tsvector` with a GIN index; SQLite as text indexed by an FTS5 table that triggers
-keep in step (migration 0011_case_search). The same tokenizer exists in SQL for bulk fills
-(`yimen_search_document`, same migration); `tests/test_search.py` checks both give the same tokens.
+keep in step (`INSTALL_SQL`, run by migration 0011_case_search and after every migrate). The same
+tokenizer exists in SQL for bulk fills (`yimen_search_document`); `tests/test_search.py` checks both
+give the same tokens. How a search runs, and why so: `case_text_q`, and docs/performance.md
+("Text search").
 """
 
 import re
