@@ -9,6 +9,7 @@ and reuses it while it is the same size and version, then prints one line per fi
   peak memory per gunicorn worker              VmHWM of each worker after the HTTP runs
   worklist API p50/p95                         server time through Django's test client
   workbench pages p50/p95                      the staff pages, the same way
+  text search p50/p95                          the list's text filter: few or no matches, and common words
   deadline sweep                               a run with a day's work, then an idle run
   triage                                       bench/bench_triage.py, when present
 
@@ -36,7 +37,7 @@ def _args(argv):
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_MATTERS:,} matters and shorter runs")
     parser.add_argument("--skip-http", action="store_true", help="skip the gunicorn runs (registration over HTTP, memory)")
     parser.add_argument("--matters", type=int, help=f"size of the data set (default {FULL_MATTERS:,}; --quick {QUICK_MATTERS:,})")
-    parser.add_argument("--only", action="append", choices=["service", "http", "worklist", "pages", "sweep", "triage"],
+    parser.add_argument("--only", action="append", choices=["service", "http", "worklist", "pages", "search", "sweep", "triage"],
                         help="run only these sections (repeatable); the data is always checked")
     args = parser.parse_args(argv)
     if args.matters is None:
@@ -145,7 +146,7 @@ def main(argv=None) -> int:
 
     from bench import sections
 
-    wanted = set(args.only or ["service", "http", "worklist", "pages", "sweep", "triage"])
+    wanted = set(args.only or ["service", "http", "worklist", "pages", "search", "sweep", "triage"])
     if args.skip_http:
         wanted.discard("http")
     errors = 0

@@ -34,6 +34,16 @@ def _tables() -> list[str]:
     })
 
 
+def _one_to_one_tables() -> dict[str, tuple[str, str]]:
+    """Tables keyed by their parent's id (cases_casesearch): table -> (key column, parent table).
+    Their rows above the parent's recorded id are deleted with the parent's."""
+    return {
+        m._meta.db_table: (m._meta.pk.column, m._meta.pk.related_model._meta.db_table)
+        for m in apps.get_models()
+        if m._meta.managed and m._meta.pk.one_to_one and m._meta.pk.related_model._meta.pk.get_internal_type() in _INTEGER_PKS
+    }
+
+
 def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
@@ -70,6 +80,11 @@ def restore() -> dict[str, int]:
             cursor.execute(f"DELETE FROM {_q(table)} WHERE id > %s", [max_id])
             if cursor.rowcount:
                 done[f"{table} deleted"] = cursor.rowcount
+        for table, (column, parent) in _one_to_one_tables().items():
+            if parent in record.value["max_ids"]:
+                cursor.execute(f"DELETE FROM {_q(table)} WHERE {_q(column)} > %s", [record.value["max_ids"][parent]])
+                if cursor.rowcount:
+                    done[f"{table} deleted"] = cursor.rowcount
         since = record.value["since"]
         cursor.execute("DELETE FROM django_tasks_database_dbtaskresult WHERE enqueued_at >= %s", [since])
         for table in record.value["snapshots"]:

@@ -12,6 +12,7 @@ What is loaded (N matters, 1,000,000 by default):
   deadlines: a HANDLE limit per matter (met or cancelled when closed), SIGN and UNIT_HANDLE limits
   on live assignments, UNIT_HANDLE met on finished ones, FOLLOW_UP on matters resolved (已办结) in
   the last 10 days — older resolutions have been followed up;
+- the search tokens of every matter (cases_casesearch), through the SQL tokenizer;
 - the deadline sweep's state as if the sweep had stopped 24 hours before the load: every threshold
   crossed before that is marked (warned_at, overdue_at, escalated_at, the matter's `overdue`), those
   crossed in the last 24 hours are not. `deadline_sweep(now=as_of)` then has a day's work to do.
@@ -44,7 +45,7 @@ MARKER = "dataset"
 SEED = 0.20261123
 
 # The tables the generator fills; their secondary indexes are dropped during the load.
-LOADED_TABLES = ("cases_case", "cases_party", "cases_assignment", "cases_deadline", "cases_casecounter")
+LOADED_TABLES = ("cases_case", "cases_party", "cases_assignment", "cases_deadline", "cases_casecounter", "cases_casesearch")
 
 TOWNSHIPS = {
     "449001": [("001", "桃源镇"), ("002", "石门镇"), ("003", "新田镇"), ("004", "龙口镇")],
@@ -597,6 +598,7 @@ def load(*, matters: int, log=print) -> Loaded:
     """Load the data set into the current (empty, migrated) database and write the marker."""
     from bench.bare.models import DataMarker
     from yimen.cases.models import Assignment, Case, Deadline, Party, TimeLimitPolicy
+    from yimen.cases.search import FILL_SQL
 
     watch = _Stopwatch(log)
     step = watch.step
@@ -653,6 +655,8 @@ def load(*, matters: int, log=print) -> Loaded:
         step("matters and number counters")
         _run(cursor, _PARTIES, params, Party)
         step("parties")
+        cursor.execute(FILL_SQL.format(missing=""), {"after": 0, "upto": matters})
+        step("search tokens (yimen_search_document over every matter and its parties)")
         _run(cursor, _ASSIGNMENTS, params, Assignment)
         step("assignments")
         _run(cursor, _DEADLINES, params, Deadline)

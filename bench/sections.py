@@ -38,6 +38,13 @@ def pages(*, report: Report, args, marker) -> None:
     wb.run(report, repeat=8 if args.quick else 20, matters=marker["matters"])
 
 
+def search(*, report: Report, args, marker) -> None:
+    from bench import search as text_search
+
+    report.section("text search")
+    text_search.run(report, repeat=8 if args.quick else 20, marker=marker)
+
+
 def sweep(*, report: Report, args, marker) -> None:
     from bench import sweeprun
 
@@ -62,4 +69,4 @@ def triage(*, report: Report, args, marker) -> None:
     report.figures["triage"] = {"text": done.stdout.strip(), "value": None, "target": None, "met": None}
 
 
-ALL = [("service", service), ("http", http), ("worklist", worklist), ("pages", pages), ("sweep", sweep), ("triage", triage)]
+ALL = [("service", service), ("http", http), ("worklist", worklist), ("pages", pages), ("search", search), ("sweep", sweep), ("triage", triage)]

@@ -317,6 +317,9 @@ YIMEN_REOPEN_ON_UNSATISFIED = env_bool("YIMEN_REOPEN_ON_UNSATISFIED", True)
 YIMEN_LIST_TIMEOUT_MS = env_int("YIMEN_LIST_TIMEOUT_MS", 3000)
 # The workbench list counts its matters only up to a cap, within this time (else "50 件以上").
 YIMEN_LIST_COUNT_TIMEOUT_MS = env_int("YIMEN_LIST_COUNT_TIMEOUT_MS", 30)
+# Text search asks its index for candidates within this time; past it the word is taken as common and
+# the list is walked newest first instead (cases/search.py). Rare words answer in < 1 ms.
+YIMEN_SEARCH_PROBE_TIMEOUT_MS = env_int("YIMEN_SEARCH_PROBE_TIMEOUT_MS", 1000)
 # One Excel ledger export holds at most this many rows (the file says so when it is cut).
 YIMEN_EXPORT_MAX_ROWS = env_int("YIMEN_EXPORT_MAX_ROWS", 50000)
 YIMEN_MAX_ATTACHMENT_BYTES = env_int("YIMEN_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024)

@@ -339,7 +339,7 @@ class CaseListQuery(Input):
     region: str | None = Field(None, pattern=r"^\d{2,15}$", description="发生地区划代码（含下级），如 449001001")
     received_from: DateOrTime | None = Field(None, description="受理时间起（含），日期或日期时间")
     received_to: DateOrTime | None = Field(None, description="受理时间止：日期为含当日；日期时间为不含该时刻")
-    text: str | None = Field(None, max_length=100, description="在标题、描述中查找；或完整的事项编号")
+    text: str | None = Field(None, max_length=100, description="在标题、描述、诉求、地址、当事人姓名与住址中查找；或完整的事项编号")
     limit: int = Field(20, ge=1, le=100, description="每页条数，默认20，最多100")
     cursor: str | None = Field(None, max_length=200, description="上一页返回的 next_cursor")
     count: bool = Field(False, description="true 时统计符合条件的总数（大数据量时较慢）")

@@ -11,6 +11,7 @@ from yimen.common.admin import ReadOnlyAdminMixin
 from yimen.common.errors import DomainError
 
 from . import transitions
+from .search import case_search_write
 from .models import (
     Assignment,
     Case,
@@ -106,6 +107,11 @@ class CaseAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         # Matters are registered through the window or the API, which run the intake rules.
         return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if {"title", "description", "request", "address"} & set(form.changed_data):
+            case_search_write(case=obj)  # the texts text search reads (cases/search.py)
 
     def _each(self, request, queryset, service, **kwargs):
         done = 0

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.core import checks
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,6 +10,11 @@ class CasesConfig(AppConfig):
 
     def ready(self):
         from . import deadlines, jobs  # noqa: F401 - jobs registers the sweep with `yimen worker`
+        from .search import install_search_sql_after_migrate
+
+        # The search index's SQL (FTS5 table and triggers, GIN index, SQL tokenizer) for databases
+        # built without migrations, as the tests' are; idempotent (migration 0011 runs it too).
+        post_migrate.connect(install_search_sql_after_migrate, sender=self, dispatch_uid="cases_search_sql")
 
         # Not tagged "database": it should also warn at server start that a year's holidays are missing.
         checks.register(deadlines.check_calendar)

@@ -34,6 +34,7 @@ from .models import (
     Tag,
     Urgency,
 )
+from .search import case_search_write
 from .triage_link import case_triage_on_intake
 from .validators import validate_id_number, validate_phone
 
@@ -224,6 +225,7 @@ def _insert(case, data, actor, centre, received_at, now, suggested, handle, stor
         case.number = _next_number(centre, timezone.localtime(received_at).year)
         case.save(force_insert=True)
         Party.objects.bulk_create([Party(case=case, **vars(p)) for p in data.parties])
+        case_search_write(case=case, parties=data.parties)
         if data.tags:
             case.tags.set([Tag.objects.get_or_create(name=name.strip()[:30])[0] for name in data.tags if name.strip()])
         for attachment in data.attachments:

@@ -28,6 +28,7 @@ from .models import (
     Extension,
     SupervisionOrder,
 )
+from .search import case_text_q
 
 
 _ACTIVE_CATEGORIES = RefCache("active_categories", models=(Category,))
@@ -146,7 +147,7 @@ def case_list_for_user(*, user, filters: CaseFilters, sort: str = "-received") -
     if filters.received_to:
         qs = qs.filter(list_received__lt=filters.received_to)
     if filters.text:
-        qs = qs.filter(Q(title__icontains=filters.text) | Q(description__icontains=filters.text) | Q(number=filters.text))
+        qs = qs.filter(case_text_q(filters.text))  # indexed: see cases/search.py
     if filters.unit:
         # EXISTS rather than a join: a join needs DISTINCT, which stops the database from walking the
         # received_at index and reading only one page.
