@@ -13,7 +13,7 @@ class CasesConfig(AppConfig):
         from .search import install_search_sql_after_migrate
 
         # The search index's SQL (FTS5 table and triggers, GIN index, SQL tokenizer) for databases
-        # built without migrations, as the tests' are; idempotent (migration 0011 runs it too).
+        # built without migrations, as the tests' are; idempotent (migration 0015_case_search runs it too).
         post_migrate.connect(install_search_sql_after_migrate, sender=self, dispatch_uid="cases_search_sql")
 
         # Not tagged "database": it should also warn at server start that a year's holidays are missing.

@@ -19,7 +19,7 @@ what a full scan would give.
 Where the tokens live: `CaseSearch`, one row per matter, written by `case_search_write` from the
 one writer of each field (intake, the admin) — never by a signal (docs/architecture.md). PostgreSQL
 keeps them as a `tsvector` with a GIN index; SQLite as text indexed by an FTS5 table that triggers
-keep in step (`INSTALL_SQL`, run by migration 0011_case_search and after every migrate). The same
+keep in step (`INSTALL_SQL`, run by migration 0015_case_search and after every migrate). The same
 tokenizer exists in SQL for bulk fills (`yimen_search_document`); `tests/test_search.py` checks both
 give the same tokens. How a search runs, and why so: `case_text_q`, and docs/performance.md
 ("Text search").
@@ -93,7 +93,7 @@ def query_terms(text: str) -> tuple[list[str], list[str]]:
 
 
 # ---------------------------------------------------------------------------------------------
-# The index on each database (migration 0011_case_search; post_migrate for databases built from
+# The index on each database (migration 0015_case_search; post_migrate for databases built from
 # the models alone, as the tests' are). Idempotent.
 
 _LOWER_SQL = "translate({}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"

@@ -27,7 +27,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("cases", "0010_triage_in_cases_codes"),
+        ("cases", "0014_case_flag_in_place"),
     ]
 
     operations = [

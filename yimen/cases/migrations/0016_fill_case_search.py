@@ -42,7 +42,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("cases", "0011_case_search"),
+        ("cases", "0015_case_search"),
     ]
 
     operations = [migrations.RunPython(fill, migrations.RunPython.noop)]
