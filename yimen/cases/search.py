@@ -271,7 +271,8 @@ def _index_hits(tokens: list[str], prefixes: list[str], number: str, *, limit: i
     that never meet, and walking the list for those reads the whole scope. The budget is the net.
     """
     from django.conf import settings
-    from django.db import OperationalError, transaction
+
+    from yimen.common.dbbudget import within_statement_budget
 
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
@@ -279,21 +280,13 @@ def _index_hits(tokens: list[str], prefixes: list[str], number: str, *, limit: i
                            [_fts5_query(tokens, prefixes, number), limit])
             return [row[0] for row in cursor.fetchall()]
     query = _tsquery(tokens, prefixes, number)
-    budget_ms = getattr(settings, "YIMEN_SEARCH_PROBE_TIMEOUT_MS", 1000)
-    try:
-        with transaction.atomic():  # a savepoint: a cancelled probe leaves the request's transaction usable
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT current_setting('statement_timeout'), set_config('statement_timeout', %s, true)",
-                               [f"{int(budget_ms)}ms"])
-                previous = cursor.fetchone()[0]
-                cursor.execute("SELECT case_id FROM cases_casesearch WHERE document @@ %s::tsquery LIMIT %s", [query, limit])
-                ids = [row[0] for row in cursor.fetchall()]
-                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [previous])
-            return ids
-    except OperationalError as error:
-        if "statement timeout" not in str(error):
-            raise
-        return None
+
+    def probe() -> list[int]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT case_id FROM cases_casesearch WHERE document @@ %s::tsquery LIMIT %s", [query, limit])
+            return [row[0] for row in cursor.fetchall()]
+
+    return within_statement_budget(getattr(settings, "YIMEN_SEARCH_PROBE_TIMEOUT_MS", 1000), probe)
 
 
 def case_exact_text_q(text: str) -> Q:

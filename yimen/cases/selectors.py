@@ -190,27 +190,12 @@ def case_count_capped(qs: QuerySet, *, cap: int | None = None) -> int | None:
     past it the answer is None ("not counted"), and the page says only what it knows.
     """
     from django.conf import settings
-    from django.db import OperationalError, connection, transaction
+
+    from yimen.common.dbbudget import within_statement_budget
 
     cap = LIST_COUNT_CAP if cap is None else cap
     counted = qs.order_by(*CASE_SORTS[DEFAULT_SORT]).values("pk")[: cap + 1]
-    budget_ms = getattr(settings, "YIMEN_LIST_COUNT_TIMEOUT_MS", 30)
-    if connection.vendor != "postgresql" or not budget_ms:
-        return counted.count()
-    try:
-        with transaction.atomic():  # a savepoint: a cancelled count leaves the request's transaction usable
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT current_setting('statement_timeout'), set_config('statement_timeout', %s, true)",
-                               [f"{int(budget_ms)}ms"])
-                previous = cursor.fetchone()[0]
-            total = counted.count()
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [previous])
-            return total
-    except OperationalError as error:
-        if "statement timeout" not in str(error):
-            raise
-        return None
+    return within_statement_budget(getattr(settings, "YIMEN_LIST_COUNT_TIMEOUT_MS", 30), counted.count)
 
 
 @dataclass
