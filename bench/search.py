@@ -20,26 +20,28 @@ from bench.report import OUT_DIR, Report, percentile
 from bench.worklist import _client, _measure, _print_rows
 
 PLANTED = 5
+CITY = ("city_dispatcher", "city dispatcher (云川市)")
+TOWNSHIP = ("dispatcher", "township dispatcher (桃源镇)")
 # (user, who, label, text); the planted matters hold 山洪冲毁便桥, 欧阳震华, WeChat.
 FEW = [
-    ("city_dispatcher", "city dispatcher (云川市)", "2 chars, no match: 塌方", "塌方"),
-    ("city_dispatcher", "city dispatcher (云川市)", "3 chars, no match: 泥石流", "泥石流"),
-    ("city_dispatcher", "city dispatcher (云川市)", "4 chars, no match: 违章搭建", "违章搭建"),
-    ("city_dispatcher", "city dispatcher (云川市)", "1 char, no match: 璐", "璐"),
-    ("city_dispatcher", "city dispatcher (云川市)", "latin, no match: xyz", "xyz"),
-    ("city_dispatcher", "city dispatcher (云川市)", f"2 chars, {PLANTED} matches: 山洪", "山洪"),
-    ("city_dispatcher", "city dispatcher (云川市)", f"4 chars, {PLANTED} matches: 冲毁便桥", "冲毁便桥"),
-    ("city_dispatcher", "city dispatcher (云川市)", f"a party's name, {PLANTED} matches: 欧阳震华", "欧阳震华"),
-    ("city_dispatcher", "city dispatcher (云川市)", f"latin, {PLANTED} matches: wechat", "wechat"),
-    ("city_dispatcher", "city dispatcher (云川市)", "a matter number", None),
-    ("dispatcher", "township dispatcher (桃源镇)", "2 chars, no match: 塌方", "塌方"),
+    (*CITY, "2 chars, no match: 塌方", "塌方"),
+    (*CITY, "3 chars, no match: 泥石流", "泥石流"),
+    (*CITY, "4 chars, no match: 违章搭建", "违章搭建"),
+    (*CITY, "1 char, no match: 璐", "璐"),
+    (*CITY, "latin, no match: xyz", "xyz"),
+    (*CITY, f"2 chars, {PLANTED} matches: 山洪", "山洪"),
+    (*CITY, f"4 chars, {PLANTED} matches: 冲毁便桥", "冲毁便桥"),
+    (*CITY, f"a party's name, {PLANTED} matches: 欧阳震华", "欧阳震华"),
+    (*CITY, f"latin, {PLANTED} matches: wechat", "wechat"),
+    (*CITY, "a matter number", None),
+    (*TOWNSHIP, "2 chars, no match: 塌方", "塌方"),
 ]
 COMMON = [
-    ("city_dispatcher", "city dispatcher (云川市)", "common: 拖欠", "拖欠"),
-    ("city_dispatcher", "city dispatcher (云川市)", "common: 漏水", "漏水"),
-    ("city_dispatcher", "city dispatcher (云川市)", "common, 1 char: 王", "王"),
-    ("city_dispatcher", "city dispatcher (云川市)", "common, 4 chars: 拖欠工资", "拖欠工资"),
-    ("dispatcher", "township dispatcher (桃源镇)", "common: 拖欠", "拖欠"),
+    (*CITY, "common: 拖欠", "拖欠"),
+    (*CITY, "common: 漏水", "漏水"),
+    (*CITY, "common, 1 char: 王", "王"),
+    (*CITY, "common, 4 chars: 拖欠工资", "拖欠工资"),
+    (*TOWNSHIP, "common: 拖欠", "拖欠"),
     ("handler", "unit handler (青溪县人社局)", "common: 工资", "工资"),
 ]
 

@@ -167,19 +167,31 @@ def run(report: Report, *, repeat: int, matters: int) -> None:
     _run_unit_lists(report, repeat=repeat, matters=matters)
 
 
+def _measure_each(lists, repeat: int, plans: list[str]) -> list[tuple]:
+    """[(username, who, label, params)] → the measured rows, one API client per user."""
+    clients, rows = {}, []
+    for username, who, label, params in lists:
+        if username not in clients:
+            clients[username] = _client(username)
+        if row := _measure(clients[username], who, label, params, repeat, plans):
+            rows.append(row)
+    return rows
+
+
+def _write_plans(name: str, plans: list[str]) -> None:
+    OUT_DIR.mkdir(exist_ok=True)
+    (OUT_DIR / name).write_text("\n".join(plans), encoding="utf-8")
+
+
 def _run_unit_lists(report: Report, *, repeat: int, matters: int) -> None:
     from bench import data
 
     marker = data.marker() or {}
-    rows, plans = [], []
+    plans = []
+    lists = [(username, who, *f) for username, who in UNIT_USERS for f in _unit_filters(marker.get("as_of"))]
     with checkpoint.kept():
-        for username, who in UNIT_USERS:
-            client = _client(username)
-            for label, params in _unit_filters(marker.get("as_of")):
-                if row := _measure(client, who, label, params, max(5, repeat // 2), plans):
-                    rows.append(row)
-    OUT_DIR.mkdir(exist_ok=True)
-    (OUT_DIR / "plans-unit-lists.txt").write_text("\n".join(plans), encoding="utf-8")
+        rows = _measure_each(lists, max(5, repeat // 2), plans)
+    _write_plans("plans-unit-lists.txt", plans)
     timings = [t for row in rows for t in row[4]]
     report.latency(
         "unit_lists", f"unit lists (API) with {matters:,} matters", timings, target_ms=UNIT_TARGET_MS,
@@ -196,20 +208,11 @@ def _run_unit_lists(report: Report, *, repeat: int, matters: int) -> None:
 
 
 def _run_everyday(report: Report, *, repeat: int, matters: int) -> None:
-    rows, hard_rows, plans = [], [], []
+    plans = []
     with checkpoint.kept():
-        for username, who in USERS:
-            client = _client(username)
-            for label, params in FILTERS:
-                if row := _measure(client, who, label, params, repeat, plans):
-                    rows.append(row)
-        clients = {}
-        for username, who, label, params in HARD:
-            client = clients.setdefault(username, _client(username))
-            if row := _measure(client, who, label, params, max(3, repeat // 4), plans):
-                hard_rows.append(row)
-    OUT_DIR.mkdir(exist_ok=True)
-    (OUT_DIR / "plans.txt").write_text("\n".join(plans), encoding="utf-8")
+        rows = _measure_each([(username, who, *f) for username, who in USERS for f in FILTERS], repeat, plans)
+        hard_rows = _measure_each(HARD, max(3, repeat // 4), plans)
+    _write_plans("plans.txt", plans)
 
     everything = [t for row in rows for t in row[4]]
     report.latency(
