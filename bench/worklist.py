@@ -55,26 +55,22 @@ UNIT_USERS = [
 ]
 
 
+def _named(**params) -> tuple[str, dict]:
+    """A filter labelled by what it asks: ("category=labour + open=true", {...})."""
+    return " + ".join(f"{key}={value}" for key, value in params.items()), params
+
+
 def _unit_filters(as_of: str | None) -> list[tuple[str, dict]]:
     filters = [
         ("first page", {}),
         ("page 2", {"page": 2}),
-        ("status=dispatched", {"status": "dispatched"}),
-        ("status=in_progress", {"status": "in_progress"}),
-        ("open", {"open": "true"}),
-        ("closed", {"open": "false"}),
-        ("overdue", {"overdue": "true"}),
-        ("not overdue", {"overdue": "false"}),
-        ("category=labour", {"category": "labour"}),
-        ("category=neighbour", {"category": "neighbour"}),
-        ("category=economic (parent)", {"category": "economic"}),
-        ("risk=red", {"risk": "red"}),
-        ("urgency=urgent", {"urgency": "urgent"}),
-        ("channel=police", {"channel": "police"}),
-        ("category=labour + open", {"category": "labour", "open": "true"}),
-        ("category=neighbour + overdue", {"category": "neighbour", "overdue": "true"}),
-        ("risk=red + urgency=urgent", {"risk": "red", "urgency": "urgent"}),
-        ("status=in_progress + category=labour + overdue", {"status": "in_progress", "category": "labour", "overdue": "true"}),
+        *(_named(**params) for params in (
+            {"status": "dispatched"}, {"status": "in_progress"}, {"open": "true"}, {"open": "false"},
+            {"overdue": "true"}, {"overdue": "false"}, {"category": "labour"}, {"category": "neighbour"},
+            {"category": "economic"}, {"risk": "red"}, {"urgency": "urgent"}, {"channel": "police"},
+            {"category": "labour", "open": "true"}, {"category": "neighbour", "overdue": "true"},
+            {"risk": "red", "urgency": "urgent"}, {"status": "in_progress", "category": "labour", "overdue": "true"},
+        )),
         ("text=拖欠 (as-is)", {"text": "拖欠"}),
     ]
     if as_of:
