@@ -99,6 +99,17 @@ def config_from_db() -> TriageConfig:
     return config
 
 
+
+def _load_rules(model, rows, own_fields, *, replace: bool) -> int:
+    """A rule table (priority, reason, conditions and its own fields) from the default rows — into an
+    empty table, or over it with `replace`; returns how many rules it holds."""
+    if replace or not model.objects.exists():
+        model.objects.bulk_create(
+            model(priority=r["priority"], reason=r["reason"], conditions=Conditions.from_dict(r).as_dict(), **own_fields(r))
+            for r in rows
+        )
+    return model.objects.count()
+
 def load_defaults(*, replace: bool = False, config: TriageConfig | None = None) -> dict[str, int]:
     """Write the default data files into the rule tables (idempotent); `replace` wipes edits first.
 
@@ -138,30 +149,12 @@ def load_defaults(*, replace: bool = False, config: TriageConfig | None = None) 
                 },
             )
         counts["signals"] = SignalRule.objects.count()
-        if replace or not GradeRule.objects.exists():
-            GradeRule.objects.bulk_create(
-                GradeRule(
-                    target=r["target"],
-                    value=r["value"],
-                    priority=r["priority"],
-                    reason=r["reason"],
-                    conditions=Conditions.from_dict(r).as_dict(),
-                )
-                for r in data["grades"]["rules"]
-            )
-        counts["grade_rules"] = GradeRule.objects.count()
-        if replace or not UnitRule.objects.exists():
-            UnitRule.objects.bulk_create(
-                UnitRule(
-                    priority=r["priority"],
-                    lead_unit=r["lead"],
-                    assisting_units=r["assist"],
-                    reason=r["reason"],
-                    conditions=Conditions.from_dict(r).as_dict(),
-                )
-                for r in data["units"]["rules"]
-            )
-        counts["unit_rules"] = UnitRule.objects.count()
+        counts["grade_rules"] = _load_rules(
+            GradeRule, data["grades"]["rules"], lambda r: {"target": r["target"], "value": r["value"]}, replace=replace
+        )
+        counts["unit_rules"] = _load_rules(
+            UnitRule, data["units"]["rules"], lambda r: {"lead_unit": r["lead"], "assisting_units": r["assist"]}, replace=replace
+        )
         for key, value in (
             ("grade_defaults", data["grades"]["default"]),
             ("level_names", data["units"]["level_names"]),
