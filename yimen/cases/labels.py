@@ -11,18 +11,8 @@ from yimen.common.inputs import CONTROL_CHARACTERS
 from yimen.common.text import control_character_message
 from yimen.common.words import choices_text, join_list
 
-from .models import (
-    Channel,
-    DomainClass,
-    Outcome,
-    PartyKind,
-    PartyRole,
-    ReferralTarget,
-    Risk,
-    Satisfaction,
-    Status,
-    Urgency,
-)
+from .codes import DomainClass, Risk, Urgency
+from .models import Channel, Outcome, PartyKind, PartyRole, ReferralTarget, Satisfaction, Status
 
 # Chinese names of the fields, for error messages ("请填写事项描述（description）").
 # Looked up by "<parent>.<field>" first (indices dropped), then by the field name alone.
