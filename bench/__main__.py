@@ -20,6 +20,7 @@ when something failed to run.
 import argparse
 import os
 import platform
+import secrets
 import sys
 import time
 import traceback
@@ -123,6 +124,9 @@ def main(argv=None) -> int:
     args = _args(argv)
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     os.environ["YIMEN_DEBUG"] = "false"
+    # The bench runs Yimen outside the demo, where the default key is refused at start (yimen.E001).
+    # One random key for this run, inherited by the gunicorn workers so that all agree on it.
+    os.environ.setdefault("YIMEN_SECRET_KEY", secrets.token_urlsafe(50))
     url = os.environ.setdefault("YIMEN_BENCH_DATABASE_URL", DEFAULT_URL)
     target = db.Target(url)
     report = Report()

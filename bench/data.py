@@ -362,7 +362,9 @@ INSERT INTO cases_case (
 )
 SELECT
   c.i,
-  c.registering_code || '-' || c.year || '-' || lpad(row_number() OVER (PARTITION BY c.registering_centre_id, c.year ORDER BY c.i)::text, 6, '0'),
+  -- Padded to six digits as intake pads them, never cut to six as a bare lpad would: at 10 M
+  -- matters the city centre numbers more than 999,999 a year.
+  c.registering_code || '-' || c.year || '-' || lpad(c.seq::text, greatest(6, length(c.seq::text)), '0'),
   upper(substr(md5(c.i::text || 'query'), 1, 20)),
   c.channel,
   CASE WHEN c.channel IN ('hotline', 'police', 'court') THEN upper(c.channel) || '-' || c.i ELSE '' END,
@@ -411,7 +413,7 @@ SELECT
   c.is_open AND c.handle_due <= %(processed_until)s::timestamptz,
   CASE WHEN c.status IN ('archived', 'followed_up', 'resolved') THEN c.resolved_at <= c.handle_due END
   {extra_values}
-FROM _c c;
+FROM (SELECT *, row_number() OVER (PARTITION BY registering_centre_id, year ORDER BY i) AS seq FROM _c) c;
 """
 
 _COUNTERS = """

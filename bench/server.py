@@ -105,8 +105,9 @@ def own_backend() -> int:
 
 
 class Gunicorn:
-    def __init__(self, *, workers: int, threads: int):
-        self.workers, self.threads = workers, threads
+    def __init__(self, *, workers: int, threads: int, env: dict[str, str] | None = None):
+        """`env`: settings of this server beyond the bench's (YIMEN_TRIAGE_IN_WORKER, say)."""
+        self.workers, self.threads, self.env = workers, threads, dict(env or {})
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
@@ -120,7 +121,7 @@ class Gunicorn:
         ]
 
     def __enter__(self):
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "YIMEN_DEBUG": "false"}
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "YIMEN_DEBUG": "false", **self.env}
         self.process = subprocess.Popen(self.command, cwd=ROOT, env=env)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

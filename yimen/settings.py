@@ -325,6 +325,11 @@ YIMEN_EXPORT_MAX_ROWS = env_int("YIMEN_EXPORT_MAX_ROWS", 50000)
 YIMEN_MAX_ATTACHMENT_BYTES = env_int("YIMEN_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024)
 # Run the triage engine (without legal retrieval) on every registration: suggestions and repeat links.
 YIMEN_TRIAGE_ON_INTAKE = env_bool("YIMEN_TRIAGE_ON_INTAKE", True)
+# …in the registration's request (false), or in `yimen worker` seconds after the commit (true): each
+# registration then costs about a third less CPU (docs/performance.md, "Registration nearer its floor"),
+# and the matter shows 研判中 until the worker has made its proposal (it looks every few seconds).
+YIMEN_TRIAGE_IN_WORKER = env_bool("YIMEN_TRIAGE_IN_WORKER", False)
+YIMEN_TRIAGE_WORKER_INTERVAL_SECONDS = env_int("YIMEN_TRIAGE_WORKER_INTERVAL_SECONDS", 2)
 # Empty: links (the receipt's QR code) use the address the request came in on.
 YIMEN_PUBLIC_BASE_URL = env_str("YIMEN_PUBLIC_BASE_URL", "")
 # ---- Residents' door (解纷码): yimen.residents and the /r/ pages ---------------------------------

@@ -139,6 +139,7 @@ def case_detail(case, user) -> dict:
             {"action": action, "label": str(Action(action).label)} for action in allowed_actions(user, case, assignments)
         ],
         triage=triage_summary(case, user=user),
+        triage_pending=case.triage_pending,
     )
     return data
 

@@ -267,6 +267,9 @@ class CaseDetailOut(CaseListItem):
     triage: "TriageSummaryOut | None" = Field(
         None, description="登记时的系统研判建议（仅供参考，以调度员研判为准）；无建议时为空"
     )
+    triage_pending: bool = Field(
+        False, description="研判中：建议由后台在登记后数秒内生成（YIMEN_TRIAGE_IN_WORKER），生成前 triage 为空"
+    )
 
 
 class RevealIn(In):

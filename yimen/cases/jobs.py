@@ -4,6 +4,9 @@
   first one of each worker at a random moment within 5 s, so workers started together do not sweep
   together. `yimen worker --once` runs one `deadline_sweep()` right here instead.
 - every hour: delete finished sweep task rows older than a day.
+- every YIMEN_TRIAGE_WORKER_INTERVAL_SECONDS (2 s): the triage proposals of matters registered with
+  YIMEN_TRIAGE_IN_WORKER on (`intake.case_suggest_pending`), batch after batch until none is left.
+  It runs whatever that setting says now, so matters left pending when it was switched off are done.
 
 Several workers may run at once. Each sweep claims its rows by compare-and-set, so a duplicate sweep
 is harmless; still, to keep the queue from filling with one sweep per worker per interval, the enqueue
@@ -86,3 +89,23 @@ register_periodic(
     start="spread", once=_sweep_now,
 )
 register_periodic("pruning sweep results", run=lambda **_: prune_sweep_results(), every=HOURLY)
+
+
+def suggest_pending(*, stop=None) -> int:
+    """Every pending proposal, batch after batch, until none is left or the worker is asked to stop."""
+    from .intake import SUGGEST_BATCH, case_suggest_pending
+
+    made = 0
+    while stop is None or not stop.is_set():
+        batch = case_suggest_pending(limit=SUGGEST_BATCH)
+        made += batch
+        if batch < SUGGEST_BATCH:
+            break
+    return made
+
+
+register_periodic(
+    "pending triage", run=lambda *, every, stop: suggest_pending(stop=stop),
+    every=2.0, setting="YIMEN_TRIAGE_WORKER_INTERVAL_SECONDS", start="now",
+    once=lambda: f"triage: {suggest_pending()} proposals made",
+)

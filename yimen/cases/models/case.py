@@ -236,6 +236,9 @@ class Case(models.Model):
         "self", verbose_name=_("关联的先前事项"), null=True, blank=True, on_delete=models.SET_NULL, related_name="linked_matters"
     )
     link_kind = models.CharField(_("关联类型"), max_length=10, choices=LinkKind.choices, blank=True, db_default="")
+    # Registered with YIMEN_TRIAGE_IN_WORKER on: the proposal above is still to be made, by `yimen worker`
+    # seconds after the commit (intake.case_suggest_pending). Pages say "研判中" meanwhile.
+    triage_pending = models.BooleanField(_("研判中"), default=False, db_default=False)
 
     class Meta:
         verbose_name = _("事项")
@@ -263,6 +266,8 @@ class Case(models.Model):
             # names no column the sweep writes: its overdue flag then changes no index, so on a page
             # with room (fillfactor, migration 0014) the row is rewritten in place (HOT) instead of
             # adding an entry to each of these 21 indexes (the midnight sweep's largest statement).
+            # What the worker still has to triage (a handful of rows at any moment, none when triage is inline).
+            models.Index(fields=["id"], name="case_triage_pending", condition=Q(triage_pending=True)),
             models.Index(fields=["due_at"], name="case_open_due", condition=~Q(status__in=["resolved", "followed_up", "archived", "not_accepted", "withdrawn", "referred_out"])),
         ]
 
@@ -453,6 +458,7 @@ class EventKind(models.TextChoices):
     DEADLINE_WARNED = "deadline_warned", _("临期预警")
     DEADLINE_OVERDUE = "deadline_overdue", _("超期")
     DEADLINES_RECOMPUTED = "deadlines_recomputed", _("期限重算")
+    SUGGESTED = "suggested", _("系统研判建议")
 
 
 class CaseEvent(models.Model):

@@ -132,6 +132,7 @@ def test_each_app_registers_its_own_job_in_the_worker_round(settings):
         "audit retention": (HOURLY, None, "later"),
         "sweep enqueue": (float(settings.YIMEN_SWEEP_INTERVAL_SECONDS), "--interval", "spread"),
         "pruning sweep results": (HOURLY, None, "later"),
+        "pending triage": (float(settings.YIMEN_TRIAGE_WORKER_INTERVAL_SECONDS), None, "now"),
         "outbox delivery": (float(getattr(settings, "YIMEN_OUTBOX_DELIVERY_INTERVAL_SECONDS", 5)), "--delivery-interval", "now"),
         "residents housekeeping": (HOURLY, None, "later"),
     }
