@@ -38,8 +38,8 @@ def _args(argv):
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_MATTERS:,} matters and shorter runs")
     parser.add_argument("--skip-http", action="store_true", help="skip the gunicorn runs (registration over HTTP, memory)")
     parser.add_argument("--matters", type=int, help=f"size of the data set (default {FULL_MATTERS:,}; --quick {QUICK_MATTERS:,})")
-    parser.add_argument("--only", action="append", choices=["service", "http", "worklist", "pages", "search", "sweep", "triage"],
-                        help="run only these sections (repeatable); the data is always checked")
+    parser.add_argument("--only", action="append", choices=["service", "http", "worklist", "pages", "search", "sweep", "triage", "partitioning"],
+                        help="run only these sections (repeatable; partitioning runs only when named); the data is always checked")
     args = parser.parse_args(argv)
     if args.matters is None:
         args.matters = QUICK_MATTERS if args.quick else FULL_MATTERS

@@ -69,4 +69,13 @@ def triage(*, report: Report, args, marker) -> None:
     report.figures["triage"] = {"text": done.stdout.strip(), "value": None, "target": None, "met": None}
 
 
-ALL = [("service", service), ("http", http), ("worklist", worklist), ("pages", pages), ("search", search), ("sweep", sweep), ("triage", triage)]
+def partitioning(*, report: Report, args, marker) -> None:
+    """Opt-in (--only partitioning): the matter table flat and partitioned by month, side by side."""
+    from bench import partitioning as part
+
+    report.section("monthly partitioning: the matter table as it is and partitioned, side by side")
+    part.run(report, repeat=20 if args.quick else 40)
+
+
+ALL = [("service", service), ("http", http), ("worklist", worklist), ("pages", pages), ("search", search), ("sweep", sweep), ("triage", triage),
+       ("partitioning", partitioning)]
