@@ -117,9 +117,12 @@ class TriageModelVersionAdmin(admin.ModelAdmin):
         # The label links are written by training.model_label_link, the one writer of a mapping.
         from yimen.triage.training import model_label_link
 
-        for link_form in formset.forms:
-            if link_form.has_changed() and link_form.instance.pk:
-                model_label_link(link_id=link_form.instance.pk, category_code=link_form.cleaned_data["category_code"])
+        changed = [f for f in formset.forms if f.has_changed() and f.instance.pk]
+        for link_form in changed:
+            model_label_link(link_id=link_form.instance.pk, category_code=link_form.cleaned_data["category_code"])
+        # What the admin's history entry reads, as formset.save() would have set it.
+        formset.new_objects, formset.deleted_objects = [], []
+        formset.changed_objects = [(f.instance, f.changed_data) for f in changed]
 
     @admin.action(description=_("设为当前使用的模型"))
     def activate(self, request, queryset):
