@@ -190,7 +190,7 @@ def cmd_predict(args, out, err) -> int:
 
 def cmd_evaluate(args, out, err) -> int:
     from yimen.triage.normalize import normalize_text
-    from yimen.triage.textmodel import FEATURES, cross_validate
+    from yimen.triage.textmodel import BASELINE, FEATURES, cross_validate
     from yimen.triage.training import combined_report, lexicon_report, load_pairs
 
     texts, labels, skipped = load_pairs(args.data, args.text_column, args.label_column)
@@ -208,7 +208,7 @@ def cmd_evaluate(args, out, err) -> int:
             err.write(lex.as_text("== 词库（无需训练）==") + "\n")
     with _progress(len(feats) * args.folds, "交叉验证", args.quiet) as bar:
         for feat in feats:
-            report, _, proba = cross_validate(norm, labels, features=feat, folds=args.folds, progress=bar.update)
+            report, _oof, proba = cross_validate(norm, labels, features=feat, folds=args.folds, progress=bar.update)
             reports[feat] = report
             err.write(report.as_text(f"== 学习模型：{feat} ==") + "\n")
             if "lexicon" in reports:
@@ -216,8 +216,27 @@ def cmd_evaluate(args, out, err) -> int:
                 if both is not None:
                     reports[f"lexicon+{feat}"] = both
                     err.write(both.as_text(f"== 词库+学习模型：{feat} ==") + "\n")
+    if args.baseline:
+        with _progress(args.folds, "基线交叉验证", args.quiet) as bar:
+            base, _oof, _proba = cross_validate(norm, labels, features=BASELINE, folds=args.folds, progress=bar.update)
+        reports[BASELINE] = base
+        err.write(base.as_text(_("== 基线：TF-IDF（字 1–2 元）+ LinearSVC，同一折 ==")) + "\n")
+        err.write(_baseline_comparison(reports) + "\n")
     _print_json({name: r.as_dict() for name, r in reports.items()}, out)
     return EXIT_OK
+
+
+def _baseline_comparison(reports: dict[str, Any]) -> str:
+    """One line per evaluated path: its macro-F1 minus the baseline's, on the same folds."""
+    from yimen.triage.textmodel import BASELINE
+
+    base = reports[BASELINE].macro_f1
+    parts = [
+        _("%(name)s %(f1).3f（%(diff)+.3f）") % {"name": name, "f1": r.macro_f1, "diff": r.macro_f1 - base}
+        for name, r in reports.items()
+        if name != BASELINE
+    ]
+    return _("与基线（macro-F1 %(base).3f）相比：%(parts)s") % {"base": base, "parts": "；".join(parts) or "—"}
 
 
 def cmd_import_statutes(args, out, err) -> int:
@@ -322,6 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--label-column", required=True)
     e.add_argument("--folds", type=int, default=5)
     e.add_argument("--features", choices=["auto", "char", "jieba", "lexicon"], default="auto")
+    e.add_argument("--baseline", action="store_true", help="同一折上对照普通 TF-IDF + LinearSVC 基线")
     e.set_defaults(func=cmd_evaluate)
 
     i = add("import-statutes", help="导入“第X条 …”格式的法规、地方性法规文件")

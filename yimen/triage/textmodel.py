@@ -27,6 +27,9 @@ import numpy as np
 logger = logging.getLogger(__name__)
 
 FEATURES = ("char", "jieba")
+# The yardstick `evaluate --baseline` prints beside the engine: plain TF-IDF over character 1–2-grams
+# into a default LinearSVC, the usual first model on Chinese text. Never trained for use.
+BASELINE = "baseline"
 MODEL_FILE = "model.joblib"
 META_FILE = "meta.json"
 # In a folder of versions (the `--out` of `train`, or the site's models directory): the version in use.
@@ -78,6 +81,10 @@ def build_pipeline(features: str):
         vec = TfidfVectorizer(
             tokenizer=jieba_tokens, token_pattern=None, lowercase=False, ngram_range=(1, 2), sublinear_tf=True, max_features=300_000
         )
+    elif features == BASELINE:
+        from sklearn.svm import LinearSVC
+
+        return Pipeline([("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(1, 2))), ("clf", LinearSVC())])
     else:
         raise ValueError(f"unknown features {features!r}; use one of {FEATURES}")
     clf = LogisticRegression(C=10.0, max_iter=3000, class_weight="balanced")
@@ -216,8 +223,11 @@ def cross_validate(
     for train_idx, test_idx in splitter.split(texts, y):
         pipe = build_pipeline(features)
         pipe.fit([texts[i] for i in train_idx], y[train_idx])
-        proba = pipe.predict_proba([texts[i] for i in test_idx])
         classes = list(pipe.classes_)
+        if hasattr(pipe, "predict_proba"):
+            proba = pipe.predict_proba([texts[i] for i in test_idx])
+        else:  # LinearSVC (the baseline) only ranks: its answer gets all the probability
+            proba = np.eye(len(classes))[[classes.index(v) for v in pipe.predict([texts[i] for i in test_idx])]]
         for row, i in zip(proba, test_idx):
             oof_proba[i] = dict(zip(classes, (float(v) for v in row)))
             oof_pred[i] = classes[int(np.argmax(row))]
@@ -433,7 +443,7 @@ def train(
     candidates = FEATURES if features == "auto" else (features,)
     reports: dict[str, EvaluationReport] = {}
     for feat in candidates:
-        reports[feat], _, _ = cross_validate(texts, labels, features=feat, folds=folds, progress=progress)
+        reports[feat], _preds, _proba = cross_validate(texts, labels, features=feat, folds=folds, progress=progress)
     best = max(reports, key=lambda f: (reports[f].macro_f1, f == "char"))
     pipeline = build_pipeline(best)
     pipeline.fit(texts, labels)

@@ -283,3 +283,17 @@ def test_the_admin_shows_a_models_labels_and_saves_a_mapping(foreign_model, admi
 
     assert response.status_code == 302, response.content.decode()[:2000]
     assert dict(TriageModelLabel.objects.filter(model_version=row).values_list("label", "category_code")) == {"甲类": "", "乙类": "noise"}
+
+
+def test_evaluate_with_baseline_prints_a_plain_linear_svc_on_the_same_folds(tmp_path):
+    data = _write(tmp_path / "t.csv", _rows(_SUBJECTS[:8]))
+
+    code, out, err = run("evaluate", "--data", str(data), "--text-column", "text", "--label-column", "label", "--features", "char", "--folds", "3", "--baseline", "-q")
+
+    assert code == EXIT_OK, err
+    report = json.loads(out)
+    assert set(report) == {"char", "baseline"}
+    assert report["baseline"]["folds"] == report["char"]["folds"] == 3
+    assert len(report["baseline"]["fold_macro_f1"]) == 3 and set(report["baseline"]["per_class"]) == set(_KINDS)
+    assert "基线：TF-IDF（字 1–2 元）+ LinearSVC" in err
+    assert f"与基线（macro-F1 {report['baseline']['macro_f1']:.3f}）相比：char {report['char']['macro_f1']:.3f}" in err
