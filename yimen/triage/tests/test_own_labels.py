@@ -68,7 +68,9 @@ def test_predict_answers_in_the_ledgers_own_labels_and_mostly_right(tmp_path, tr
             w.writerow([i, text, "网站"])
     predicted_file = tmp_path / "P.csv"
 
-    code, _, err = run("predict", "--data", str(data), "--text-column", "text", "--model", str(out_dir), "--out", str(predicted_file), "-q")
+    code, _, err = run(
+        "predict", "--data", str(data), "--text-column", "text", "--model", str(out_dir), "--out", str(predicted_file), "-q"
+    )
 
     assert code == EXIT_OK, err
     assert "依据：模型" in err and "词库" not in err  # the model answered alone, and says so
@@ -87,7 +89,10 @@ def test_train_reports_which_labels_were_linked_and_which_not(tmp_path):
     rows += [(t, "咨询类") for t in ("请问社保卡怎么办理", "想咨询一下养老保险怎么交", "医保报销需要什么材料")]
     data = _write(tmp_path / "t.csv", rows)
 
-    code, out, err = run("train", "--data", str(data), "--text-column", "text", "--label-column", "label", "--out", str(tmp_path / "m"), "--features", "char", "--folds", "2", "-q")
+    code, out, err = run(
+        "train", "--data", str(data), "--text-column", "text", "--label-column", "label",
+        "--out", str(tmp_path / "m"), "--features", "char", "--folds", "2", "-q",
+    )
 
     assert code == EXIT_OK, err
     report = json.loads(out)
@@ -145,7 +150,10 @@ def _break(how: str, out_dir: Path, tmp_path: Path) -> tuple[str, str, str]:
 
 @pytest.mark.parametrize(
     "how",
-    ["missing dir", "no CURRENT", "CURRENT names nothing", "corrupt model file", "corrupt meta", "meta missing", "wrong column", "empty file", "header only"],
+    [
+        "missing dir", "no CURRENT", "CURRENT names nothing", "corrupt model file", "corrupt meta", "meta missing",
+        "wrong column", "empty file", "header only",
+    ],
 )
 def test_every_predict_failure_is_one_chinese_line_and_exit_3(tmp_path, trained, how):
     model_dir, data, column = _break(how, trained[0], tmp_path)
@@ -162,7 +170,9 @@ def test_every_predict_failure_is_one_chinese_line_and_exit_3(tmp_path, trained,
 def test_training_into_the_sites_models_folder_does_not_change_its_model(tmp_path, monkeypatch):
     site_models = tmp_path / "models"  # YIMEN_TRIAGE_MODELS_DIR (conftest)
     data = _write(tmp_path / "t.csv", _rows(_SUBJECTS[:4]))
-    argv = ["train", "--data", str(data), "--text-column", "text", "--label-column", "label", "--features", "char", "--folds", "2", "-q"]
+    argv = [
+        "train", "--data", str(data), "--text-column", "text", "--label-column", "label", "--features", "char", "--folds", "2", "-q"
+    ]
 
     code, out, err = run(*argv)
     assert code == EXIT_OK, err
@@ -179,7 +189,8 @@ def test_training_into_the_sites_models_folder_does_not_change_its_model(tmp_pat
 
 def test_a_model_of_linked_labels_is_blended_with_the_lexicon_and_foreign_ones_are_not(config):
     texts = ["老板拖欠工资不发", "包工头欠工钱跑了", "厂里三个月没发工资", "楼上噪音吵得睡不着", "广场舞太吵了", "装修噪声扰民"]
-    linked, _ = train(texts, ["劳资纠纷"] * 3 + ["噪声扰民"] * 3, features="char", folds=2, label_codes=label_codes_for(["劳资纠纷", "噪声扰民"], config))
+    links = label_codes_for(["劳资纠纷", "噪声扰民"], config)
+    linked, _ = train(texts, ["劳资纠纷"] * 3 + ["噪声扰民"] * 3, features="char", folds=2, label_codes=links)
     foreign, _ = train(texts, ["甲类"] * 3 + ["乙类"] * 3, features="char", folds=2)
 
     blended = classify.predict_in_model_labels("工地老板拖欠农民工工资", config, linked, model_weight=0.5)
@@ -274,7 +285,10 @@ def test_the_admin_shows_a_models_labels_and_saves_a_mapping(foreign_model, admi
     assert page.status_code == 200 and "甲类" in page.content.decode()
 
     links = list(TriageModelLabel.objects.filter(model_version=row).order_by("label"))
-    form = {"label_links-TOTAL_FORMS": "2", "label_links-INITIAL_FORMS": "2", "label_links-MIN_NUM_FORMS": "0", "label_links-MAX_NUM_FORMS": "1000"}
+    form = {
+        "label_links-TOTAL_FORMS": "2", "label_links-INITIAL_FORMS": "2",
+        "label_links-MIN_NUM_FORMS": "0", "label_links-MAX_NUM_FORMS": "1000",
+    }
     for i, link in enumerate(links):
         form[f"label_links-{i}-id"] = str(link.pk)
         form[f"label_links-{i}-model_version"] = str(row.pk)
@@ -288,7 +302,10 @@ def test_the_admin_shows_a_models_labels_and_saves_a_mapping(foreign_model, admi
 def test_evaluate_with_baseline_prints_a_plain_linear_svc_on_the_same_folds(tmp_path):
     data = _write(tmp_path / "t.csv", _rows(_SUBJECTS[:8]))
 
-    code, out, err = run("evaluate", "--data", str(data), "--text-column", "text", "--label-column", "label", "--features", "char", "--folds", "3", "--baseline", "-q")
+    code, out, err = run(
+        "evaluate", "--data", str(data), "--text-column", "text", "--label-column", "label",
+        "--features", "char", "--folds", "3", "--baseline", "-q",
+    )
 
     assert code == EXIT_OK, err
     report = json.loads(out)
