@@ -118,7 +118,14 @@ def cmd_train(args, out, err) -> int:
     for feat, report in result.reports.items():
         err.write(report.as_text(f"== 特征：{feat} ==") + "\n")
     err.write(result.labels_text() + "\n")
-    if not result.activated:
+    if args.activate and not result.activated:
+        from yimen.triage import paths
+
+        err.write(
+            _("未能设为系统当前模型：没有数据库时系统只读取“%(site)s”中的 CURRENT，请用 --out %(site)s 重新训练或设置 YIMEN_TRIAGE_MODEL")
+            % {"site": paths.models_dir()} + "\n"
+        )
+    elif not result.activated:
         err.write(_("未改变系统当前使用的模型（需要时加 --activate）；用 predict --model %(path)s 试用") % {"path": result.path.parent} + "\n")
     _print_json(
         {
@@ -232,7 +239,7 @@ def _baseline_comparison(reports: dict[str, Any]) -> str:
 
     base = reports[BASELINE].macro_f1
     parts = [
-        _("%(name)s %(f1).3f（%(diff)+.3f）") % {"name": name, "f1": r.macro_f1, "diff": r.macro_f1 - base}
+        f"{name} {r.macro_f1:.3f}（{r.macro_f1 - base:+.3f}）"
         for name, r in reports.items()
         if name != BASELINE
     ]

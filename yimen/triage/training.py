@@ -109,9 +109,11 @@ def model_train(
     if activate or not _site_reads(root):
         (root / CURRENT_FILE).write_text(model.version, encoding="utf-8")
     registered = _register(model, path, activate=activate)
-    if activate:
+    # Without a database the site reads only its own folder's CURRENT (or YIMEN_TRIAGE_MODEL).
+    activated = activate and (registered or _site_reads(root))
+    if activated:
         classify.forget_models()
-    return TrainResult(model, path, reports, 0, registered, activate)
+    return TrainResult(model, path, reports, 0, registered, activated)
 
 
 def _site_reads(root: Path) -> bool:

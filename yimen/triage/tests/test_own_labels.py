@@ -314,3 +314,15 @@ def test_evaluate_with_baseline_prints_a_plain_linear_svc_on_the_same_folds(tmp_
     assert len(report["baseline"]["fold_macro_f1"]) == 3 and set(report["baseline"]["per_class"]) == set(_KINDS)
     assert "基线：TF-IDF（字 1–2 元）+ LinearSVC" in err
     assert f"与基线（macro-F1 {report['baseline']['macro_f1']:.3f}）相比：char {report['char']['macro_f1']:.3f}" in err
+
+
+def test_activate_without_a_database_into_another_folder_says_it_could_not(tmp_path):
+    data = _write(tmp_path / "t.csv", _rows(_SUBJECTS[:4]))
+    code, out, err = run(
+        "train", "--data", str(data), "--text-column", "text", "--label-column", "label",
+        "--out", str(tmp_path / "elsewhere"), "--features", "char", "--folds", "2", "--activate", "-q",
+    )
+    assert code == EXIT_OK, err
+    assert json.loads(out)["activated"] is False and "未能设为系统当前模型" in err
+    classify.forget_models()
+    assert classify.active_model() is None
