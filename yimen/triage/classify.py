@@ -260,9 +260,13 @@ def active_model() -> TextModel | None:
     model = None
     path, links = _resolve_active_model()
     if path:
+        from yimen.triage.textmodel import ModelDirectoryError
+
         try:
             model = load_model(path)
-        except Exception:  # noqa: BLE001 - a missing or corrupt model must not stop intake
+        except ModelDirectoryError as exc:  # its one line says what is wrong with the folder
+            logger.error("could not load triage model %s; falling back to the lexicon: %s", path, exc)
+        except Exception:  # noqa: BLE001 - whatever else, a model must not stop intake
             logger.exception("could not load triage model %s; falling back to the lexicon", path)
         else:
             if links is not None:

@@ -159,8 +159,9 @@ def _register(model: TextModel, path: Path, *, activate: bool) -> bool:
                 for label in model.meta["labels"]
             )
         return True
-    except Exception:  # noqa: BLE001 - no tables yet: the CURRENT file still activates the model
-        logger.warning("could not register triage model %s in the database", model.version, exc_info=True)
+    except Exception as exc:  # noqa: BLE001 - no database or no tables yet: the folder still holds the model
+        # One line: `yimen triage train` prints warnings, and training itself succeeded.
+        logger.warning("could not register triage model %s in the database: %s", model.version, exc)
         return False
 
 
