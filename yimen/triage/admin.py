@@ -1,6 +1,9 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+
+from yimen.common.errors import DomainError
 
 from yimen.triage import config, legal
 from yimen.triage.models import (
@@ -11,6 +14,7 @@ from yimen.triage.models import (
     Statute,
     StatuteArticle,
     SuggestionRecord,
+    TriageModelLabel,
     TriageModelVersion,
     TriageSetting,
     UnitRule,
@@ -75,11 +79,50 @@ class TriageSettingAdmin(_RuleAdmin):
     list_display = ("key", "updated_at")
 
 
+class _LabelLinkForm(forms.ModelForm):
+    category_code = forms.ChoiceField(label=_("对应类别"), required=False)
+
+    class Meta:
+        model = TriageModelLabel
+        fields = ("category_code",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        categories = config.get_config().categories
+        self.fields["category_code"].choices = [("", _("（不对应）"))] + [(c.code, f"{c.label}（{c.code}）") for c in categories]
+
+
+class TriageModelLabelInline(admin.TabularInline):
+    """The ledger's labels of one model and the category each stands for; edits go through the service."""
+
+    model = TriageModelLabel
+    form = _LabelLinkForm
+    fields = ("label", "samples", "category_code", "linked_how")
+    readonly_fields = ("label", "samples", "linked_how")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(TriageModelVersion)
 class TriageModelVersionAdmin(admin.ModelAdmin):
     list_display = ("version", "features", "n_samples", "is_active", "created_at")
-    readonly_fields = ("version", "path", "features", "n_samples", "labels", "metrics", "source", "created_at")
-    actions = ["activate"]
+    readonly_fields = ("version", "path", "features", "n_samples", "labels", "metrics", "source", "is_active", "created_at")
+    inlines = [TriageModelLabelInline]
+    actions = ["activate", "create_categories"]
+
+    def save_formset(self, request, form, formset, change):
+        # The label links are written by training.model_label_link, the one writer of a mapping.
+        from yimen.triage.training import model_label_link
+
+        changed = [f for f in formset.forms if f.has_changed() and f.instance.pk]
+        for link_form in changed:
+            model_label_link(link_id=link_form.instance.pk, category_code=link_form.cleaned_data["category_code"])
+        # What the admin's history entry reads, as formset.save() would have set it.
+        formset.new_objects, formset.deleted_objects = [], []
+        formset.changed_objects = [(f.instance, f.changed_data) for f in changed]
 
     @admin.action(description=_("设为当前使用的模型"))
     def activate(self, request, queryset):
@@ -89,6 +132,18 @@ class TriageModelVersionAdmin(admin.ModelAdmin):
         if row is not None:
             model_activate(version=row.version)
             self.message_user(request, _("已启用模型 %(v)s") % {"v": row.version})
+
+    @admin.action(description=_("为未对应的台账类别新建类别"))
+    def create_categories(self, request, queryset):
+        from yimen.triage.training import model_labels_create_categories
+
+        for row in queryset:
+            try:
+                codes = model_labels_create_categories(version=row.version)
+            except DomainError as exc:
+                self.message_user(request, str(exc), level=messages.ERROR)
+                return
+            self.message_user(request, _("模型 %(v)s：新建类别 %(n)s 个") % {"v": row.version, "n": len(codes)})
 
 
 class StatuteArticleInline(admin.TabularInline):

@@ -154,6 +154,48 @@ def classify(
     )
 
 
+@dataclass(frozen=True)
+class LabelPrediction:
+    """A model's answer in its ledger's own labels (what `yimen triage predict` writes)."""
+
+    label: str  # as the training ledger spelt it
+    display: str  # the linked category's label, or the ledger's label when it links to none
+    confidence: float
+    source: str  # "model" or "lexicon+model"
+
+
+def predict_in_model_labels(
+    match_text: str, config: TriageConfig, model: TextModel, *, model_weight: float | None = None
+) -> LabelPrediction:
+    """The model's answer in its own labels; the lexicon takes part only where it knows the labels.
+
+    The lexicon re-ranks just the share of probability the model gives to labels linked to a category
+    (spread evenly when several labels link to one); labels it does not know keep the model's figure.
+    So a model trained on a foreign taxonomy answers alone, and says so.
+    """
+    model_p = model.label_proba_one(match_text)
+    links = {label: code for label, code in model.label_codes.items() if label in model_p and code in config.category_by_code}
+    w = model_weight_setting() if model_weight is None else model_weight
+    probs, source = model_p, "model"
+    if links and w < 1:
+        lex = lexicon_probabilities(lexicon_scores(match_text, config)[0], config)
+        sharing: dict[str, int] = {}
+        for code in links.values():
+            sharing[code] = sharing.get(code, 0) + 1
+        lex_by_label = {label: lex.get(code, 0.0) / sharing[code] for label, code in links.items()}
+        lex_total = sum(lex_by_label.values())
+        if lex_total > 0:
+            linked_share = sum(model_p[label] for label in links)
+            probs = {
+                label: w * p + (1 - w) * linked_share * lex_by_label[label] / lex_total if label in links else p
+                for label, p in model_p.items()
+            }
+            source = "lexicon+model"
+    label = max(probs, key=lambda k: (probs[k], k))
+    code = links.get(label) or (label if label in config.category_by_code else "")
+    return LabelPrediction(label, config.category_label(code) if code else label, probs[label], source)
+
+
 def model_weight_setting() -> float:
     raw = os.environ.get("YIMEN_TRIAGE_MODEL_WEIGHT")
     try:
@@ -178,7 +220,8 @@ class _ModelCache:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.loaded: dict[str, TextModel] = {}
-        self.resolved: tuple[float, str | None] | None = None
+        # (when resolved, the active model with the admin's label links applied, or None)
+        self.resolved: tuple[float, TextModel | None] | None = None
 
 
 _models = _ModelCache()
@@ -192,9 +235,10 @@ def forget_models() -> None:
 
 
 def load_model(path: str | Path) -> TextModel:
-    from yimen.triage.textmodel import TextModel
+    """A version folder, or a folder whose CURRENT names one; raises `ModelDirectoryError` (Chinese)."""
+    from yimen.triage.textmodel import TextModel, resolve_model_dir
 
-    key = str(Path(path).resolve())
+    key = str(resolve_model_dir(path).resolve())
     with _models.lock:
         model = _models.loaded.get(key)
         if model is None:
@@ -204,28 +248,45 @@ def load_model(path: str | Path) -> TextModel:
 
 
 def active_model() -> TextModel | None:
-    """The model in force, or None (the lexicon answers alone). Never raises on a broken model."""
+    """The model the site uses, or None (the lexicon answers alone). Never raises on a broken model.
+
+    Re-resolved every `_RESOLVE_TTL` seconds, so an activation or a label mapping made in the admin
+    reaches every process without a restart.
+    """
     now = time.monotonic()
     resolved = _models.resolved
-    if resolved is None or now - resolved[0] > _RESOLVE_TTL:
-        path = _resolve_active_model_path()
-        _models.resolved = resolved = (now, path)
-    if not resolved[1]:
-        return None
-    try:
-        return load_model(resolved[1])
-    except Exception:  # noqa: BLE001 - a corrupt model file must not stop intake
-        logger.exception("could not load triage model %s; falling back to the lexicon", resolved[1])
-        _models.resolved = (now, None)
-        return None
+    if resolved is not None and now - resolved[0] <= _RESOLVE_TTL:
+        return resolved[1]
+    model = None
+    path, links = _resolve_active_model()
+    if path:
+        from yimen.triage.textmodel import ModelDirectoryError
+
+        try:
+            model = load_model(path)
+        except ModelDirectoryError as exc:  # its one line says what is wrong with the folder
+            logger.error("could not load triage model %s; falling back to the lexicon: %s", path, exc)
+        except Exception:  # noqa: BLE001 - whatever else, a model must not stop intake
+            logger.exception("could not load triage model %s; falling back to the lexicon", path)
+        else:
+            if links is not None:
+                model = model.with_label_codes({**model.label_codes, **links})
+    _models.resolved = (now, model)
+    return model
 
 
-def _resolve_active_model_path() -> str | None:
+def _resolve_active_model() -> tuple[str | None, dict[str, str] | None]:
+    """Where the site's model is, and the label links the admin set for it (None: only the trained ones).
+
+    In order: `YIMEN_TRIAGE_MODEL` (a version folder or a folder with CURRENT); the active
+    `TriageModelVersion`; the `CURRENT` of `YIMEN_TRIAGE_MODELS_DIR` (the embedded mode, no database).
+    """
     from yimen.triage import paths
+    from yimen.triage.textmodel import CURRENT_FILE
 
     explicit = paths.setting("YIMEN_TRIAGE_MODEL", "")
     if explicit:
-        return explicit
+        return str(explicit), None
     try:
         from yimen.triage.config import _django_ready
 
@@ -234,12 +295,9 @@ def _resolve_active_model_path() -> str | None:
 
             row = TriageModelVersion.objects.filter(is_active=True).order_by("-created_at").first()
             if row is not None:
-                return row.path
+                return row.path, dict(row.label_links.values_list("label", "category_code"))
     except Exception:  # noqa: BLE001 - no table yet, or no database in this process
         logger.debug("no triage model table", exc_info=True)
-    current = paths.models_dir() / "CURRENT"
-    if current.exists():
-        name = current.read_text(encoding="utf-8").strip()
-        if name and (paths.models_dir() / name).exists():
-            return str(paths.models_dir() / name)
-    return None
+    if (paths.models_dir() / CURRENT_FILE).exists():
+        return str(paths.models_dir()), None
+    return None, None

@@ -17,7 +17,7 @@ from typing import Any
 
 from yimen.triage.ledger import LedgerError
 from yimen.triage.statutes import StatuteFormatError
-from yimen.triage.textmodel import TrainingDataError
+from yimen.triage.textmodel import ModelDirectoryError, TrainingDataError, _
 
 EXIT_OK, EXIT_USAGE, EXIT_DATA = 0, 2, 3
 
@@ -93,7 +93,7 @@ def cmd_train(args, out, err) -> int:
         n_steps = None
         with _progress(n_steps, "训练", args.quiet) as bar:
             result = model_train_from_database(
-                out_dir=args.out, features=args.features, folds=args.folds, activate=not args.no_activate, progress=bar.update
+                out_dir=args.out, features=args.features, folds=args.folds, activate=args.activate, progress=bar.update
             )
     else:
         if not (args.data and args.text_column and args.label_column):
@@ -110,13 +110,23 @@ def cmd_train(args, out, err) -> int:
                 out_dir=args.out,
                 features=args.features,
                 folds=args.folds,
-                activate=not args.no_activate,
+                activate=args.activate,
                 source=str(Path(args.data).name),
                 progress=bar.update,
             )
     meta = result.model.meta
     for feat, report in result.reports.items():
         err.write(report.as_text(f"== 特征：{feat} ==") + "\n")
+    err.write(result.labels_text() + "\n")
+    if args.activate and not result.activated:
+        from yimen.triage import paths
+
+        err.write(
+            _("未能设为系统当前模型：没有数据库时系统只读取“%(site)s”中的 CURRENT，请用 --out %(site)s 重新训练或设置 YIMEN_TRIAGE_MODEL")
+            % {"site": paths.models_dir()} + "\n"
+        )
+    elif not result.activated:
+        err.write(_("未改变系统当前使用的模型（需要时加 --activate）；用 predict --model %(path)s 试用") % {"path": result.path.parent} + "\n")
     _print_json(
         {
             "version": meta["version"],
@@ -124,7 +134,10 @@ def cmd_train(args, out, err) -> int:
             "features": meta["features"],
             "n_samples": meta["n_samples"],
             "metrics": meta["metrics"],
-            "activated": not args.no_activate,
+            "labels": meta["labels"],
+            "linked_labels": result.linked_labels,
+            "own_labels": result.own_labels,
+            "activated": result.activated,
         },
         out,
     )
@@ -138,6 +151,8 @@ def cmd_predict(args, out, err) -> int:
     from yimen.triage.normalize import normalize_text
 
     ledger = read_ledger(args.data, required=(args.text_column,))
+    if not ledger.rows:
+        raise LedgerError(_("文件“%(name)s”只有表头，没有数据行") % {"name": Path(args.data).name})
     if not args.lexicon_only and not args.model:
         _try_django()
     model = None
@@ -146,16 +161,26 @@ def cmd_predict(args, out, err) -> int:
     config = get_config()
     texts = ledger.column(args.text_column)
     pred_col, label_col, conf_col = args.predicted_column, f"{args.predicted_column}_label", "confidence"
+    sources: set[str] = set()
     with _progress(len(texts), "预测", args.quiet) as bar:
         for row, text in zip(ledger.rows, texts):
-            if text:
-                c = classify.classify(normalize_text(text).lower(), config, model=model)
+            row[pred_col], row[label_col], row[conf_col] = "", "", ""
+            if text and model is not None:
+                # The model answers in its ledger's own labels, whatever they are.
+                p = classify.predict_in_model_labels(normalize_text(text).lower(), config, model)
+                row[pred_col], row[label_col], row[conf_col] = p.label, p.display, round(p.confidence, 4)
+                sources.add(p.source)
+            elif text:
+                c = classify.classify(normalize_text(text).lower(), config, model=None)
                 row[pred_col], row[label_col], row[conf_col] = c.code, c.top[0].label, round(c.top[0].confidence, 4)
-            else:
-                row[pred_col], row[label_col], row[conf_col] = "", "", ""
             bar.update(1)
     columns = [c for c in ledger.columns if c not in (pred_col, label_col, conf_col)] + [pred_col, label_col, conf_col]
-    source = f"模型 {model.version}" if model else "词库"
+    if model is None:
+        source = _("词库")
+    elif "lexicon+model" in sources:
+        source = _("模型 %(version)s，词库参与已对应类别的排序") % {"version": model.version}
+    else:
+        source = _("模型 %(version)s") % {"version": model.version}
     if args.out:
         write_ledger(args.out, columns, ledger.rows)
         err.write(f"已写入 {args.out}（{len(ledger.rows)} 行，依据：{source}）\n")
@@ -166,12 +191,13 @@ def cmd_predict(args, out, err) -> int:
         w.writerow(columns)
         for r in ledger.rows:
             w.writerow(["" if r.get(c) is None else r.get(c) for c in columns])
+        err.write(_("依据：%(source)s") % {"source": source} + "\n")
     return EXIT_OK
 
 
 def cmd_evaluate(args, out, err) -> int:
     from yimen.triage.normalize import normalize_text
-    from yimen.triage.textmodel import FEATURES, cross_validate
+    from yimen.triage.textmodel import BASELINE, FEATURES, cross_validate
     from yimen.triage.training import combined_report, lexicon_report, load_pairs
 
     texts, labels, skipped = load_pairs(args.data, args.text_column, args.label_column)
@@ -189,7 +215,7 @@ def cmd_evaluate(args, out, err) -> int:
             err.write(lex.as_text("== 词库（无需训练）==") + "\n")
     with _progress(len(feats) * args.folds, "交叉验证", args.quiet) as bar:
         for feat in feats:
-            report, _, proba = cross_validate(norm, labels, features=feat, folds=args.folds, progress=bar.update)
+            report, _oof, proba = cross_validate(norm, labels, features=feat, folds=args.folds, progress=bar.update)
             reports[feat] = report
             err.write(report.as_text(f"== 学习模型：{feat} ==") + "\n")
             if "lexicon" in reports:
@@ -197,8 +223,27 @@ def cmd_evaluate(args, out, err) -> int:
                 if both is not None:
                     reports[f"lexicon+{feat}"] = both
                     err.write(both.as_text(f"== 词库+学习模型：{feat} ==") + "\n")
+    if args.baseline:
+        with _progress(args.folds, "基线交叉验证", args.quiet) as bar:
+            base, _oof, _proba = cross_validate(norm, labels, features=BASELINE, folds=args.folds, progress=bar.update)
+        reports[BASELINE] = base
+        err.write(base.as_text(_("== 基线：TF-IDF（字 1–2 元）+ LinearSVC，同一折 ==")) + "\n")
+        err.write(_baseline_comparison(reports) + "\n")
     _print_json({name: r.as_dict() for name, r in reports.items()}, out)
     return EXIT_OK
+
+
+def _baseline_comparison(reports: dict[str, Any]) -> str:
+    """One line per evaluated path: its macro-F1 minus the baseline's, on the same folds."""
+    from yimen.triage.textmodel import BASELINE
+
+    base = reports[BASELINE].macro_f1
+    parts = [
+        f"{name} {r.macro_f1:.3f}（{r.macro_f1 - base:+.3f}）"
+        for name, r in reports.items()
+        if name != BASELINE
+    ]
+    return _("与基线（macro-F1 %(base).3f）相比：%(parts)s") % {"base": base, "parts": "；".join(parts) or "—"}
 
 
 def cmd_import_statutes(args, out, err) -> int:
@@ -282,14 +327,16 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", help="模型保存目录（默认 var/triage/models）")
     t.add_argument("--features", choices=["auto", "char", "jieba"], default="auto")
     t.add_argument("--folds", type=int, default=5)
-    t.add_argument("--no-activate", action="store_true", help="只保存，不设为当前模型")
+    t.add_argument("--activate", action="store_true", help="训练后设为系统当前使用的模型（默认不改变）")
+    # Accepted for old scripts: not activating is now the default.
+    t.add_argument("--no-activate", action="store_true", help=argparse.SUPPRESS)
     t.add_argument("--from-db", action="store_true", help="用调度员的研判决定训练")
     t.set_defaults(func=cmd_train)
 
     pr = add("predict", help="为台账文件的每一行预测类别")
     pr.add_argument("--data", required=True)
     pr.add_argument("--text-column", required=True)
-    pr.add_argument("--model", help="模型目录（默认使用当前模型，没有则用词库）")
+    pr.add_argument("--model", help="train --out 的目录（按其中的 CURRENT）或其中的版本目录；默认使用系统当前模型，没有则用词库")
     pr.add_argument("--out", help="输出文件（.csv 或 .xlsx）；不给则输出 CSV 到标准输出")
     pr.add_argument("--predicted-column", default="predicted")
     pr.add_argument("--lexicon-only", action="store_true")
@@ -301,6 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--label-column", required=True)
     e.add_argument("--folds", type=int, default=5)
     e.add_argument("--features", choices=["auto", "char", "jieba", "lexicon"], default="auto")
+    e.add_argument("--baseline", action="store_true", help="同一折上对照普通 TF-IDF + LinearSVC 基线")
     e.set_defaults(func=cmd_evaluate)
 
     i = add("import-statutes", help="导入“第X条 …”格式的法规、地方性法规文件")
@@ -336,11 +384,14 @@ def main(argv: Sequence[str] | None = None, *, stdout=None, stderr=None) -> int:
     except _UsageError as exc:
         err.write(f"参数错误：{exc}\n")
         return EXIT_USAGE
-    except (LedgerError, TrainingDataError, StatuteFormatError) as exc:
+    except (LedgerError, TrainingDataError, ModelDirectoryError, StatuteFormatError) as exc:
         err.write(f"错误：{exc}\n")
         return EXIT_DATA
     except ValueError as exc:
         err.write(f"错误：{exc}\n")
+        return EXIT_DATA
+    except OSError as exc:  # an unwritable --out, a directory given as a file…
+        err.write(_("错误：无法读写“%(name)s”（%(reason)s）") % {"name": exc.filename or "", "reason": exc.strerror or exc} + "\n")
         return EXIT_DATA
 
 

@@ -185,6 +185,39 @@ class TriageModelVersion(models.Model):
         return self.version
 
 
+class LabelLinkKind(models.TextChoices):
+    AUTO = "auto", _("训练时自动对应")
+    ADMIN = "admin", _("管理员指定")
+    CREATED = "created", _("新建为类别")
+    NONE = "none", _("未对应")
+
+
+class TriageModelLabel(models.Model):
+    """A label of a model's training ledger and the category it stands for, if any.
+
+    The model answers in the ledger's labels; intake needs a category code. Labels that name a category
+    are linked at training (`textmodel.label_codes_for`); an administrator maps the others, or creates a
+    category for them. `classify.active_model()` reads these rows with the active version.
+    """
+
+    model_version = models.ForeignKey(
+        TriageModelVersion, on_delete=models.CASCADE, related_name="label_links", verbose_name=_("模型版本")
+    )
+    label = models.CharField(_("台账类别"), max_length=100)
+    samples = models.PositiveIntegerField(_("训练样本数"), default=0)
+    category_code = models.SlugField(_("对应类别代码"), max_length=32, blank=True, help_text=_("留空表示不对应任何类别"))
+    linked_how = models.CharField(_("对应方式"), max_length=8, choices=LabelLinkKind.choices, default=LabelLinkKind.NONE)
+
+    class Meta:
+        verbose_name = _("模型类别对应")
+        verbose_name_plural = _("模型类别对应")
+        ordering = ["model_version", "label"]
+        constraints = [models.UniqueConstraint(fields=["model_version", "label"], name="triage_model_label_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.label} → {self.category_code or '—'}"
+
+
 class StatuteKind(models.TextChoices):
     LAW = "law", _("法律")
     REGULATION = "regulation", _("行政法规")

@@ -11,9 +11,11 @@ trained itself.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -25,12 +27,32 @@ import numpy as np
 logger = logging.getLogger(__name__)
 
 FEATURES = ("char", "jieba")
+# The yardstick `evaluate --baseline` prints beside the engine: plain TF-IDF over character 1–2-grams
+# into a default LinearSVC, the usual first model on Chinese text. Never trained for use.
+BASELINE = "baseline"
 MODEL_FILE = "model.joblib"
 META_FILE = "meta.json"
+# In a folder of versions (the `--out` of `train`, or the site's models directory): the version in use.
+CURRENT_FILE = "CURRENT"
+
+
+def _(message: str) -> str:
+    """gettext once Django is set up (the `yimen` command always is); the Chinese msgid without it."""
+    from yimen.triage.config import _django_ready
+
+    if not _django_ready():
+        return message
+    from django.utils.translation import gettext
+
+    return gettext(message)
 
 
 class TrainingDataError(ValueError):
     """The data cannot train or evaluate a model; the message is for the user, in Chinese."""
+
+
+class ModelDirectoryError(ValueError):
+    """A model directory cannot be used (missing, no CURRENT, corrupt files); the message is Chinese."""
 
 
 _jieba_ready = False
@@ -59,6 +81,10 @@ def build_pipeline(features: str):
         vec = TfidfVectorizer(
             tokenizer=jieba_tokens, token_pattern=None, lowercase=False, ngram_range=(1, 2), sublinear_tf=True, max_features=300_000
         )
+    elif features == BASELINE:
+        from sklearn.svm import LinearSVC
+
+        return Pipeline([("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(1, 2))), ("clf", LinearSVC())])
     else:
         raise ValueError(f"unknown features {features!r}; use one of {FEATURES}")
     clf = LogisticRegression(C=10.0, max_iter=3000, class_weight="balanced")
@@ -197,8 +223,11 @@ def cross_validate(
     for train_idx, test_idx in splitter.split(texts, y):
         pipe = build_pipeline(features)
         pipe.fit([texts[i] for i in train_idx], y[train_idx])
-        proba = pipe.predict_proba([texts[i] for i in test_idx])
         classes = list(pipe.classes_)
+        if hasattr(pipe, "predict_proba"):
+            proba = pipe.predict_proba([texts[i] for i in test_idx])
+        else:  # LinearSVC (the baseline) only ranks: its answer gets all the probability
+            proba = np.eye(len(classes))[[classes.index(v) for v in pipe.predict([texts[i] for i in test_idx])]]
         for row, i in zip(proba, test_idx):
             oof_proba[i] = dict(zip(classes, (float(v) for v in row)))
             oof_pred[i] = classes[int(np.argmax(row))]
@@ -240,7 +269,7 @@ class TextModel:
         self._coef = clf.coef_.T.copy()
         self._intercept = clf.intercept_.copy()
         self._classes = [str(c) for c in clf.classes_]
-        # Labels from a ledger may be Chinese names; `label_codes` maps them onto category codes.
+        # The model answers in the ledger's own labels; `label_codes` links some of them to category codes.
         self._codes = [meta.get("label_codes", {}).get(c, c) for c in self._classes]
         self._analyze = vec.build_analyzer()
         self._vocab = vec.vocabulary_
@@ -253,7 +282,20 @@ class TextModel:
 
     @property
     def classes(self) -> list[str]:
+        """The ledger's own labels, as the training data spelt them."""
         return list(self._classes)
+
+    @property
+    def label_codes(self) -> dict[str, str]:
+        """Ledger label → category code, for the labels that are linked (at training or in the admin)."""
+        return dict(self.meta.get("label_codes") or {})
+
+    def with_label_codes(self, label_codes: dict[str, str]) -> TextModel:
+        """The same fitted model with other label links (the admin's mappings); shares the arrays."""
+        twin = copy.copy(self)
+        twin.meta = {**self.meta, "label_codes": {k: v for k, v in label_codes.items() if k in self._classes and v}}
+        twin._codes = [twin.meta["label_codes"].get(c, c) for c in self._classes]
+        return twin
 
     def _proba(self, texts: Sequence[str]) -> np.ndarray:
         # Skips sklearn's per-call validation: a single suggestion must stay well under a millisecond.
@@ -291,6 +333,10 @@ class TextModel:
         z = np.exp(z - z.max())
         return z / z.sum()
 
+    def label_proba_one(self, text: str) -> dict[str, float]:
+        """Probabilities keyed by the ledger's own labels."""
+        return {label: float(p) for label, p in zip(self._classes, self._proba_fast(text))}
+
     def predict_proba_one(self, text: str) -> dict[str, float]:
         """Probabilities keyed by category code (or by the ledger's label when it has no code)."""
         row = self._proba_fast(text)
@@ -321,13 +367,58 @@ class TextModel:
 
     @classmethod
     def load(cls, directory: str | Path) -> TextModel:
+        """Load a version folder, or the version a folder's CURRENT names (`resolve_model_dir`)."""
         import joblib
 
-        directory = Path(directory)
-        meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
-        pipeline = joblib.load(directory / MODEL_FILE)
-        meta["path"] = str(directory)
-        return cls(pipeline, meta)
+        directory = resolve_model_dir(directory)
+        try:
+            meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+            pipeline = joblib.load(directory / MODEL_FILE)
+            model = cls(pipeline, meta)
+        except Exception as exc:  # noqa: BLE001 - truncated, edited or foreign files fail in many ways
+            raise ModelDirectoryError(
+                _("模型目录“%(path)s”中的模型文件已损坏或不是本系统训练的模型（%(error)s），请重新训练")
+                % {"path": directory, "error": exc.__class__.__name__}
+            ) from exc
+        model.meta["path"] = str(directory)
+        return model
+
+
+def _version_folder(path: Path) -> Path:
+    missing = [name for name in (META_FILE, MODEL_FILE) if not (path / name).is_file()]
+    if missing:
+        raise ModelDirectoryError(
+            _("模型目录“%(path)s”不完整，缺少 %(files)s，请重新训练") % {"path": path, "files": "、".join(missing)}
+        )
+    return path
+
+
+def resolve_model_dir(path: str | Path) -> Path:
+    """The version folder `path` means: itself (model.joblib + meta.json), or the one its CURRENT names.
+
+    `train --out DIR` writes `DIR/<version>/` and `DIR/CURRENT`, so both DIR and DIR/<version> work.
+    Every failure is a `ModelDirectoryError` with one Chinese line.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        raise ModelDirectoryError(_("找不到模型目录“%(path)s”") % {"path": path})
+    if (path / META_FILE).exists() or (path / MODEL_FILE).exists():
+        return _version_folder(path)
+    current = path / CURRENT_FILE
+    if not current.is_file():
+        raise ModelDirectoryError(
+            _("目录“%(path)s”中既没有 CURRENT 文件，也没有模型文件；请给出 train --out 的目录或其中的版本目录")
+            % {"path": path}
+        )
+    try:
+        name = current.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        name = ""
+    if not name or "/" in name or "\\" in name or not (path / name).is_dir():
+        raise ModelDirectoryError(
+            _("“%(path)s”指向的模型版本“%(name)s”不存在，请重新训练或改正该文件") % {"path": current, "name": name}
+        )
+    return _version_folder(path / name)
 
 
 def train(
@@ -352,7 +443,7 @@ def train(
     candidates = FEATURES if features == "auto" else (features,)
     reports: dict[str, EvaluationReport] = {}
     for feat in candidates:
-        reports[feat], _, _ = cross_validate(texts, labels, features=feat, folds=folds, progress=progress)
+        reports[feat], _preds, _proba = cross_validate(texts, labels, features=feat, folds=folds, progress=progress)
     best = max(reports, key=lambda f: (reports[f].macro_f1, f == "char"))
     pipeline = build_pipeline(best)
     pipeline.fit(texts, labels)
@@ -388,28 +479,43 @@ def _metrics_summary(report: EvaluationReport) -> dict[str, Any]:
     }
 
 
+def _label_key(text: str) -> str:
+    """How labels are compared: full/half width, traditional/simplified, case and spaces do not count."""
+    from yimen.triage.normalize import normalize_text
+
+    return _SPACES.sub("", normalize_text(str(text))).lower()
+
+
+_SPACES = re.compile(r"\s+")
+# Endings a ledger adds to a category's name ("劳资纠纷", "物业问题", "咨询类") that do not change it.
+_LABEL_ENDINGS = ("纠纷", "问题", "类")
+
+
 def label_codes_for(labels: Sequence[str], config) -> dict[str, str]:
-    """Map ledger labels ("劳资纠纷", "labour", "物业") onto category codes where it is unambiguous."""
-    by_label = {c.label: c.code for c in config.categories}
+    """Link ledger labels ("劳资纠纷", "labour", "物 业", "勞資/欠薪") to category codes where it is unambiguous.
+
+    A label links when, after normalisation (`_label_key`), it is a code, a category's label, a part of
+    a label ("劳资" of "劳资/欠薪"), or one of those with a usual ending; otherwise when exactly one
+    label part of 2+ characters is inside it. Labels that link to nothing are the ledger's own.
+    """
+    by_key: dict[str, str] = {}
     parts: dict[str, str] = {}
     for c in config.categories:
-        for piece in c.label.replace("／", "/").split("/"):
-            parts[piece] = c.code
+        by_key[_label_key(c.code)] = c.code
+        by_key[_label_key(c.label)] = c.code
+        for piece in _label_key(c.label).replace("／", "/").split("/"):
+            if piece:
+                parts[piece] = c.code
     out: dict[str, str] = {}
     for label in set(labels):
-        raw = str(label).strip()
-        if raw in config.category_by_code:
-            out[raw] = raw
-        elif raw in by_label:
-            out[raw] = by_label[raw]
-        else:
-            stem = raw.removesuffix("纠纷").removesuffix("问题").removesuffix("类")
-            if stem in parts:
-                out[raw] = parts[stem]
-            elif stem in by_label:
-                out[raw] = by_label[stem]
-            else:
-                hits = {code for piece, code in parts.items() if len(piece) >= 2 and (piece in stem or stem in piece)}
-                if len(hits) == 1:
-                    out[raw] = hits.pop()
+        key = _label_key(label)
+        stem = key
+        for ending in _LABEL_ENDINGS:
+            stem = stem.removesuffix(ending)
+        code = by_key.get(key) or parts.get(key) or by_key.get(stem) or parts.get(stem)
+        if code is None and stem:
+            hits = {code for piece, code in parts.items() if len(piece) >= 2 and (piece in stem or stem in piece)}
+            code = hits.pop() if len(hits) == 1 else None
+        if code is not None:
+            out[str(label)] = code
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -12,7 +13,16 @@ from yimen.triage import classify, paths
 from yimen.triage.config import TriageConfig, _django_ready, get_config
 from yimen.triage.ledger import read_ledger
 from yimen.triage.normalize import normalize_text
-from yimen.triage.textmodel import EvaluationReport, TextModel, TrainingDataError, label_codes_for, report_from_predictions, train
+from yimen.triage.textmodel import (
+    CURRENT_FILE,
+    EvaluationReport,
+    TextModel,
+    TrainingDataError,
+    _,
+    label_codes_for,
+    report_from_predictions,
+    train,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +34,32 @@ class TrainResult:
     reports: dict[str, EvaluationReport]
     skipped_rows: int
     registered: bool
+    activated: bool = False
+
+    @property
+    def linked_labels(self) -> dict[str, str]:
+        """Ledger label → category code, for the labels that name a category."""
+        return self.model.label_codes
+
+    @property
+    def own_labels(self) -> list[str]:
+        """The ledger's labels that name no category: the model still learns and answers them."""
+        return [label for label in self.model.meta["labels"] if label not in self.model.label_codes]
+
+    def labels_text(self, config: TriageConfig | None = None) -> str:
+        """The training report's lines on labels: which were linked to a category and which not."""
+        config = config or get_config()
+        linked = self.linked_labels
+        lines = []
+        if linked:
+            shown = "、".join(f"{label}→{config.category_label(code)}（{code}）" for label, code in sorted(linked.items()))
+            lines.append(_("已对应到类别的台账类别 %(n)s 个：%(labels)s") % {"n": len(linked), "labels": shown})
+        if self.own_labels:
+            lines.append(
+                _("未对应到类别的台账类别 %(n)s 个（模型照样学习并按原名预测；可在管理后台“模型类别对应”中指定或新建类别）：%(labels)s")
+                % {"n": len(self.own_labels), "labels": "、".join(self.own_labels)}
+            )
+        return "\n".join(lines)
 
 
 def load_pairs(path: str | Path, text_column: str, label_column: str) -> tuple[list[str], list[str], int]:
@@ -48,16 +84,20 @@ def model_train(
     out_dir: str | Path | None = None,
     features: str = "auto",
     folds: int = 5,
-    activate: bool = True,
+    activate: bool = False,
     source: str = "",
     config: TriageConfig | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> TrainResult:
-    """Train, save under `out_dir/<version>/`, register the version and (by default) activate it.
+    """Train on the labels as they are, save under `out_dir/<version>/`, register; activate only if asked.
 
     1. Normalise the texts the same way `suggest()` does, so training and use see the same input.
-    2. Cross-validate the feature sets and fit the best (`textmodel.train`).
-    3. Save; register a `TriageModelVersion` when a database is available, else write CURRENT.
+    2. Link the labels that name a category (`label_codes_for`); the others stay the ledger's own.
+    3. Cross-validate the feature sets and fit the best (`textmodel.train`).
+    4. Save, and point `out_dir/CURRENT` at the version — unless the site reads that folder and
+       activation was not asked for: training must not change the site's model by itself.
+    5. Register a `TriageModelVersion` with its label links when a database is available (inactive
+       unless `activate`).
     """
     config = config or get_config()
     norm = [normalize_text(t).lower() for t in texts]
@@ -66,12 +106,21 @@ def model_train(
     )
     root = Path(out_dir) if out_dir else paths.models_dir()
     path = model.save(root / model.version)
+    if activate or not _site_reads(root):
+        (root / CURRENT_FILE).write_text(model.version, encoding="utf-8")
     registered = _register(model, path, activate=activate)
-    if activate:
-        if not registered:
-            (root / "CURRENT").write_text(model.version, encoding="utf-8")
+    # Without a database the site reads only its own folder's CURRENT (or YIMEN_TRIAGE_MODEL).
+    activated = activate and (registered or _site_reads(root))
+    if activated:
         classify.forget_models()
-    return TrainResult(model, path, reports, 0, registered)
+    return TrainResult(model, path, reports, 0, registered, activated)
+
+
+def _site_reads(root: Path) -> bool:
+    """Whether the site takes its model from `root`'s CURRENT (see `classify._resolve_active_model`)."""
+    root = root.resolve()
+    explicit = paths.setting("YIMEN_TRIAGE_MODEL", "")
+    return root == paths.models_dir().resolve() or bool(explicit and root == Path(explicit).resolve())
 
 
 def _register(model: TextModel, path: Path, *, activate: bool) -> bool:
@@ -80,12 +129,12 @@ def _register(model: TextModel, path: Path, *, activate: bool) -> bool:
     try:
         from django.db import transaction
 
-        from yimen.triage.models import TriageModelVersion
+        from yimen.triage.models import LabelLinkKind, TriageModelLabel, TriageModelVersion
 
         with transaction.atomic():
             if activate:
                 TriageModelVersion.objects.filter(is_active=True).update(is_active=False)
-            TriageModelVersion.objects.update_or_create(
+            row, _created = TriageModelVersion.objects.update_or_create(
                 version=model.version,
                 defaults={
                     "path": str(path.resolve()),
@@ -97,9 +146,22 @@ def _register(model: TextModel, path: Path, *, activate: bool) -> bool:
                     "is_active": activate,
                 },
             )
+            row.label_links.all().delete()
+            counts = model.meta.get("class_counts", {})
+            TriageModelLabel.objects.bulk_create(
+                TriageModelLabel(
+                    model_version=row,
+                    label=label[:100],
+                    samples=counts.get(label, 0),
+                    category_code=model.label_codes.get(label, ""),
+                    linked_how=LabelLinkKind.AUTO if label in model.label_codes else LabelLinkKind.NONE,
+                )
+                for label in model.meta["labels"]
+            )
         return True
-    except Exception:  # noqa: BLE001 - no tables yet: the CURRENT file still activates the model
-        logger.warning("could not register triage model %s in the database", model.version, exc_info=True)
+    except Exception as exc:  # noqa: BLE001 - no database or no tables yet: the folder still holds the model
+        # One line: `yimen triage train` prints warnings, and training itself succeeded.
+        logger.warning("could not register triage model %s in the database: %s", model.version, exc)
         return False
 
 
@@ -174,3 +236,54 @@ def combined_report(
         truth.append(mapping[label])
         preds.append(max(blend, key=blend.get))
     return report_from_predictions(truth, preds, features=f"lexicon+{features}", folds=folds)
+
+
+def model_labels_create_categories(*, version: str) -> list[str]:
+    """Create a category (`CategoryProfile`) for each label of `version` that links to none; link them.
+
+    1. Refuse while the categories are still the default files': a first profile row would replace
+       the whole default tree (`rules_db.config_from_db`), so `load-defaults` must come first.
+    2. Give each new category a stable code from its label (`ledger-` + 6 hex of its hash).
+    3. Link the labels, and invalidate the config and the model cache on commit.
+    Returns the codes created.
+    """
+    from django.db import transaction
+
+    from yimen.common.errors import InvalidInput
+    from yimen.triage import config as config_mod
+    from yimen.triage.models import CategoryProfile, LabelLinkKind, TriageModelLabel
+
+    if not CategoryProfile.objects.exists():
+        raise InvalidInput(_("类别仍是默认文件中的类别，请先执行“yimen triage load-defaults”把类别载入数据库，再新建类别"))
+    created = []
+    with transaction.atomic():
+        links = TriageModelLabel.objects.select_for_update().filter(model_version__version=version, category_code="")
+        for link in links:
+            code = "ledger-" + hashlib.sha1(link.label.encode("utf-8")).hexdigest()[:6]
+            profile, made = CategoryProfile.objects.get_or_create(code=code, defaults={"label": link.label[:64], "sort_order": 900})
+            if made:
+                created.append(code)
+            link.category_code = profile.code
+            link.linked_how = LabelLinkKind.CREATED
+            link.save(update_fields=["category_code", "linked_how"])
+        transaction.on_commit(config_mod.invalidate)
+        transaction.on_commit(classify.forget_models)
+    return created
+
+
+def model_label_link(*, link_id: int, category_code: str) -> None:
+    """Map one label of a trained model to a category (blank: to none), as an administrator decided."""
+    from django.db import transaction
+
+    from yimen.common.errors import InvalidInput
+    from yimen.triage.models import LabelLinkKind, TriageModelLabel
+
+    code = category_code.strip()
+    if code and code not in get_config().category_by_code:
+        raise InvalidInput(_("没有代码为“%(code)s”的类别") % {"code": code}, field="category_code")
+    with transaction.atomic():
+        link = TriageModelLabel.objects.select_for_update().get(pk=link_id)
+        link.category_code = code
+        link.linked_how = LabelLinkKind.ADMIN if code else LabelLinkKind.NONE
+        link.save(update_fields=["category_code", "linked_how"])
+        transaction.on_commit(classify.forget_models)

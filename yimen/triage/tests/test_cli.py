@@ -64,7 +64,8 @@ def test_train_predict_and_evaluate_on_a_gbk_ledger(tmp_path, ledger_csv):
     assert code == EXIT_OK, err
     rows = list(load_workbook(out_file).active.iter_rows(values_only=True))
     assert rows[0][-3:] == ("predicted", "predicted_label", "confidence")
-    assert rows[1][1] == TEXTS[0] and rows[1][-3] == "labour" and rows[1][-1] > 0.3
+    # The ledger's own label in `predicted`, the category it links to in `predicted_label`.
+    assert rows[1][1] == TEXTS[0] and rows[1][-3:-1] == ("劳资纠纷", "劳资/欠薪") and rows[1][-1] > 0.3
     assert len(rows) == 1 + 37
 
     code, out, err = run(

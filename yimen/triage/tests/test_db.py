@@ -111,7 +111,7 @@ def test_imported_statutes_join_the_library():
 
 
 def test_a_trained_model_is_registered_activated_and_used(tmp_path):
-    result = model_train(texts=TEXTS, labels=LABELS, out_dir=tmp_path, features="char", folds=3)
+    result = model_train(texts=TEXTS, labels=LABELS, out_dir=tmp_path, features="char", folds=3, activate=True)
     assert result.registered
     row = TriageModelVersion.objects.get(is_active=True)
     assert row.version == result.model.version and row.metrics["char"]["macro_f1"] > 0.9
