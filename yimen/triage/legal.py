@@ -388,6 +388,42 @@ def national_counts(db_path: Path, *, progress=None) -> tuple[list[Article], Any
     return articles, tf, vocab
 
 
+def local_counts(local: Sequence[Article], vocab: dict[str, int]):
+    """Term counts of the imported and shipped rules, growing `vocab` in place; cached on disk.
+
+    Tokenising them is a third of a cold start (~0.3 s for the shipped regulations), and they change
+    only on an import, so the counts are kept beside the national ones, keyed by the articles' text
+    and the vocabulary they extend.
+    """
+    from scipy import sparse
+
+    digest = hashlib.sha1(f"{INDEX_FORMAT}:{len(vocab)}:{next(reversed(vocab), '')}".encode())
+    for a in local:
+        digest.update(f"\x00{a.law}\x01{a.label}\x01{a.chapter}\x01{a.text}".encode())
+    cache = paths.cache_dir() / f"local-{digest.hexdigest()[:16]}"
+    npz, terms_file = cache.with_suffix(".npz"), cache.with_suffix(".terms.json")
+    if npz.exists() and terms_file.exists():
+        try:
+            tf = sparse.load_npz(npz).tocsr()
+            for term in json.loads(terms_file.read_text(encoding="utf-8")):
+                vocab.setdefault(term, len(vocab))
+            if tf.shape == (len(local), len(vocab)):
+                return tf
+        except (OSError, ValueError):
+            logger.warning("local statute cache %s is unreadable; rebuilding", npz)
+    width = len(vocab)
+    tf = count_matrix((_article_tokens(a) for a in local), vocab)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp.npz")
+        sparse.save_npz(tmp, tf)
+        tmp.replace(npz)
+        terms_file.write_text(json.dumps(list(vocab)[width:], ensure_ascii=False), encoding="utf-8")
+    except OSError:
+        logger.warning("could not write the local statute cache to %s", cache.parent, exc_info=True)
+    return tf
+
+
 def build_index(
     *, national: bool = True, local: Sequence[Article] = (), db_path: Path | None = None, progress=None
 ) -> StatuteIndex:
@@ -407,7 +443,7 @@ def build_index(
             parts.append(tf)
     if local:
         local = list(local)
-        tf_local = count_matrix((_article_tokens(a) for a in local), vocab)
+        tf_local = local_counts(local, vocab)
         articles.extend(local)
         parts.append(tf_local)
     if not parts:

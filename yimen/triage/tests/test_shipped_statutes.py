@@ -105,3 +105,18 @@ def test_a_foreign_judgment_still_finds_its_procedure(library, config):
 def test_an_administrative_agreement_cites_the_administrative_litigation_law(library, config, text):
     hits = basis(text, config)
     assert "中华人民共和国行政诉讼法" in [h.law for h in hits[:3]], [(h.law, h.article) for h in hits]
+
+
+def test_the_shipped_rules_are_tokenised_once_and_read_back_from_disk(tmp_path, monkeypatch):
+    monkeypatch.setenv("YIMEN_TRIAGE_CACHE_DIR", str(tmp_path))
+    first = legal.build_index(national=False, local=shipped_articles())
+    assert list(tmp_path.glob("local-*.npz"))
+
+    def no_tokenising(article):
+        raise AssertionError("the cached counts should have been read")
+
+    monkeypatch.setattr(legal, "_article_tokens", no_tokenising)
+    again = legal.build_index(national=False, local=shipped_articles())
+    assert again.vocab == first.vocab
+    query = "包工头拖欠农民工工资"
+    assert [(h.law, h.article) for h in again.search(query)] == [(h.law, h.article) for h in first.search(query)]
