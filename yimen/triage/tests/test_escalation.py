@@ -110,3 +110,35 @@ def test_ordinary_matters_are_not_raised(config, text):
     assert s.risk.value == Risk.BLUE, [x.name for x in s.signals]
     assert s.urgency.value != Urgency.URGENT
     assert not {"worsening", "grave_incident_risk", "mass_incident_risk", "business_closed"} & {x.name for x in s.signals}
+
+
+@pytest.mark.django_db
+def test_an_installation_with_loaded_rules_gets_the_escalation_rules_and_keeps_its_edits(config):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from yimen.triage.models import GradeRule, SignalRule
+    from yimen.triage.rules_db import config_from_db, load_defaults
+
+    from .test_seed_stories import TWO_COURT_LAND_DISPUTE
+
+    migration = import_module("yimen.triage.migrations.0005_escalation_rules")
+    migration._forward(apps, None)  # empty tables: nothing is written, the files answer
+    assert not SignalRule.objects.exists() and not GradeRule.objects.exists()
+
+    load_defaults()
+    migration._backward(apps, None)  # the tables as an installation loaded them before issue 14
+    assert not SignalRule.objects.filter(name="worsening").exists()
+    assert run(TWO_COURT_LAND_DISPUTE, config_from_db()).risk.value == Risk.YELLOW
+    SignalRule.objects.filter(name="repeat_visit").update(patterns=[["来了好多次"]])  # an administrator's edit
+
+    migration._forward(apps, None)
+    db = config_from_db()
+    story = run(TWO_COURT_LAND_DISPUTE, db)
+    files = run(TWO_COURT_LAND_DISPUTE, config)
+    assert (story.risk.value, story.urgency.value, story.domain.value) == (files.risk.value, files.urgency.value, files.domain.value)
+    assert story.risk.value == Risk.RED
+    assert SignalRule.objects.get(name="repeat_visit").patterns == [["来了好多次"]]
+    assert {r.reason for r in db.grade_rules} == {r.reason for r in config.grade_rules}
+    assert {r.reason for r in db.unit_rules} == {r.reason for r in config.unit_rules}
