@@ -142,3 +142,16 @@ def test_an_installation_with_loaded_rules_gets_the_escalation_rules_and_keeps_i
     assert SignalRule.objects.get(name="repeat_visit").patterns == [["来了好多次"]]
     assert {r.reason for r in db.grade_rules} == {r.reason for r in config.grade_rules}
     assert {r.reason for r in db.unit_rules} == {r.reason for r in config.unit_rules}
+
+
+def test_the_guide_tells_how_to_handle_a_stability_risk_and_a_shut_shop(config):
+    from yimen.triage.guidance import build_guide
+
+    from .test_seed_stories import DIVIDEND_1642_HOUSEHOLDS
+
+    notes = build_guide(run(DIVIDEND_1642_HOUSEHOLDS, config), config=config, use_llm=False).notes
+    assert any("提级督办" in n and "稳控预案" in n for n in notes)
+    notes = build_guide(run("健身房突然关门了，年卡退不了", config), config=config, use_llm=False).notes
+    assert any("经营者突然停业" in n for n in notes)
+    plain = build_guide(run("楼上邻居每天晚上跺脚，吵得睡不着", config), config=config, use_llm=False).notes
+    assert plain == []
