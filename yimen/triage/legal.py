@@ -63,6 +63,14 @@ QUERY_CONTEXTS = (
         "行政协议 行政机关 未按照约定履行 变更 解除 征收补偿协议 行政诉讼",
         ("中华人民共和国行政诉讼法",),
     ),
+    # Repeated petitions are handled under 信访工作条例 (受理, 办理, 复查复核, 终结).
+    (re.compile(r"上访|信访|越级|申诉"), "信访 信访事项 办理 复查 复核 诉讼 仲裁 法定途径", ("信访工作条例",)),
+    # Dividends owed to households lifted out of poverty: 乡村振兴促进法 and the collective economy's law.
+    (
+        re.compile(r"脱贫户|贫困户|扶贫|帮扶|集体经济"),
+        "脱贫 帮扶 农村集体经济组织 收益分配 成员 乡村振兴",
+        ("中华人民共和国乡村振兴促进法", "中华人民共和国农村集体经济组织法"),
+    ),
 )
 INDEX_FORMAT = 3
 

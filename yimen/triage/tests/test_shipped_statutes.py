@@ -11,7 +11,7 @@ from yimen.triage.engine import suggest
 from yimen.triage.models import Statute
 from yimen.triage.statutes import SHIPPED_DIR, shipped_articles, shipped_statutes, shipped_statutes_load
 
-from .test_seed_stories import PROPERTY_FEE, THIRTY_FOUR_WORKERS, TWO_COURT_LAND_DISPUTE
+from .test_seed_stories import DIVIDEND_1642_HOUSEHOLDS, PROPERTY_FEE, THIRTY_FOUR_WORKERS, TWO_COURT_LAND_DISPUTE
 
 NOW = datetime(2025, 6, 10, 9, 0)
 _LIBRARY: list = []
@@ -120,3 +120,11 @@ def test_the_shipped_rules_are_tokenised_once_and_read_back_from_disk(tmp_path, 
     assert again.vocab == first.vocab
     query = "包工头拖欠农民工工资"
     assert [(h.law, h.article) for h in again.search(query)] == [(h.law, h.article) for h in first.search(query)]
+
+
+@pytest.mark.national_laws
+def test_the_seeds_stability_stories_cite_the_petition_and_rural_revitalisation_rules(library, config):
+    assert "信访工作条例" in [h.law for h in basis(TWO_COURT_LAND_DISPUTE, config)[:2]]
+    laws = [h.law for h in basis(DIVIDEND_1642_HOUSEHOLDS, config)]
+    assert laws[0] in {"中华人民共和国乡村振兴促进法", "中华人民共和国农村集体经济组织法"}, laws
+    assert "中华人民共和国突发公共卫生事件应对法" not in laws[:2]
