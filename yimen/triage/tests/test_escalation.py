@@ -25,9 +25,10 @@ def run(text, config, **kw):
     [
         ("worsening", "两家为宅基地吵了半年，矛盾越来越激化"),
         ("worsening", "纠纷不断升级，双方剑拔弩张"),
+        ("worsening", "我老公喝酒就吵架，矛盾越来越大"),
         ("worsening", "双方积怨很深，随时可能发生冲突"),
         ("grave_incident_risk", "再不处理可能引发恶性事件"),
-        ("grave_incident_risk", "他扬言不解决就要出人命"),
+        ("grave_incident_risk", "两个村为争水源准备械斗"),
         ("grave_incident_risk", "这事处理不好极易酿成刑事案件"),
         ("mass_incident_risk", "几百户拆迁户不满补偿，可能引发群体性事件"),
         ("mass_incident_risk", "村民情绪很大，随时可能引发聚集"),
@@ -46,6 +47,9 @@ def test_each_escalation_signal_fires_on_its_words_and_explains_itself(config, n
     ("name", "text"),
     [
         ("worsening", "小区综治中心完成升级改造"),
+        ("worsening", "矛盾纠纷调处中心升级改造后搬到三楼"),
+        ("grave_incident_risk", "这个路口没有红绿灯，迟早要出人命"),
+        ("mass_incident_risk", "楼下棋牌室有人聚众赌博"),
         ("worsening", "及时介入，防止矛盾激化"),
         ("worsening", "今年无一起矛盾纠纷因排查化解不及时而激化"),
         ("grave_incident_risk", "父亲查出恶性肿瘤，兄弟几个为医药费吵架"),
