@@ -61,6 +61,12 @@ def build_guide(suggestion, *, config, history=None, use_llm: bool | None = None
     names = {s.name for s in suggestion.signals}
     if names & {"threat_violence", "self_harm"}:
         notes.append("当事人有极端言行：先稳控情绪、落实专人陪护，必要时通知公安和心理咨询人员到场。")
+    if names & {"grave_incident_risk", "mass_incident_risk"}:
+        notes.append("可能引发恶性或群体性事件：立即报告党委政法委、提级督办，公安提前介入，制定稳控预案，防止聚集和“民转刑”。")
+    elif "worsening" in names:
+        notes.append("矛盾有激化趋势：尽快安排双方分开见面、先稳情绪，派出所参与联调，防止“民转刑”。")
+    if "business_closed" in names:
+        notes.append("经营者突然停业：登记受损人员和金额，协调市场监管（预付卡）或人社（欠薪）部门固定证据、查控财产，涉嫌诈骗的移送公安。")
     if "after_ruling" in names:
         notes.append("已有生效裁判：调解不得违背裁判内容，重点做释法明理和执行和解工作。")
     if names & {"repeat_visit", "prior_escalation", "repeat_party"}:

@@ -40,6 +40,8 @@ _BARE_MONEY_BEFORE = re.compile(
     r"(?:了|我|他|她|我们|他们|你|款)?\s*$"
 )
 _BARE_MONEY_AFTER = re.compile(r"^(?:$|[\s,，。.;；!！?？、)）]|的|了|没|还|都|也|呢|啊|不|一直)")
+# "三元区", "三元里", "多元化": a numeral + 元 that names a place or a word, not a sum.
+_NOT_MONEY_AFTER_YUAN = re.compile(r"^(?:区|县|市|镇|乡|村|里|路|街|桥|宫|素|化|论|件|器|旦|首|帅|老|宵|气)")
 
 # Counting people: "34名工人", "42户", "二十多个农民工", "上百名业主".
 _PEOPLE_NOUNS = (
@@ -102,6 +104,8 @@ def extract_amounts(text: str) -> list[Amount]:
         elif unit == "毛钱":
             value /= 10
         after = text[m.end() :]
+        if unit == "元" and not pre and _NOT_MONEY_AFTER_YUAN.match(after):
+            continue
         if not (unit or wk or pre):
             # A bare number is money only when it is counted in 万/亿 and not followed by a measure
             # word ("欠了三万多" yes, "2万人" no), or when a money verb precedes it ("欠我3000").

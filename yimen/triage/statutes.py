@@ -149,3 +149,73 @@ def statute_import(*, path: str | Path, kind: str = "regulation", region_code: s
         )
         transaction.on_commit(legal.invalidate)
     return statute
+
+
+# -- the regulations shipped with Yimen (data/statutes/) -----------------------------------------
+
+SHIPPED_DIR = Path(__file__).resolve().parent / "data" / "statutes"
+
+
+@dataclass(frozen=True)
+class ShippedStatute:
+    parsed: ParsedStatute
+    file: str
+    kind: str
+    region_code: str
+    active: bool
+
+
+def shipped_statutes(directory: Path = SHIPPED_DIR) -> list[ShippedStatute]:
+    """The regulations Yimen ships as statute data, parsed, with the kind and region of `statutes.json`."""
+    import json
+
+    manifest = json.loads((directory / "statutes.json").read_text(encoding="utf-8"))
+    return [
+        ShippedStatute(
+            read_statute_file(directory / entry["file"]),
+            entry["file"],
+            entry["kind"],
+            entry.get("region_code", ""),
+            entry.get("active", True),
+        )
+        for entry in manifest["statutes"]
+    ]
+
+
+def shipped_articles() -> list[Article]:
+    """The articles of the shipped regulations that are enabled on day one, for an index built without
+    a database (tests, bench)."""
+    return [a for s in shipped_statutes() if s.active for a in s.parsed.articles]
+
+
+def shipped_statutes_load(*, statute_model=None, article_model=None) -> list[str]:
+    """Write the shipped regulations into the statute library; returns the titles written.
+
+    A title the library already holds is left alone: a centre's own import (or its decision to
+    disable a shipped one) wins. A regional rule comes in disabled: the library does not filter by
+    region, so it would otherwise be cited to centres it does not govern. The models are parameters so that a migration can pass its
+    historical ones.
+    """
+    if statute_model is None or article_model is None:
+        from yimen.triage.models import Statute, StatuteArticle
+
+        statute_model, article_model = Statute, StatuteArticle
+    written = []
+    for shipped in shipped_statutes():
+        parsed = shipped.parsed
+        if statute_model.objects.filter(title=parsed.title).exists():
+            continue
+        statute = statute_model.objects.create(
+            title=parsed.title,
+            kind=shipped.kind,
+            region_code=shipped.region_code,
+            source_file=shipped.file,
+            effective_date=parsed.effective_date or None,
+            is_active=shipped.active,
+        )
+        article_model.objects.bulk_create(
+            article_model(statute=statute, number=a.number, label=a.label, chapter=a.chapter[:120], text=a.text)
+            for a in parsed.articles
+        )
+        written.append(parsed.title)
+    return written

@@ -43,7 +43,7 @@ def test_it_reads_amounts_in_every_numeral_style(text, value):
     assert max(amounts(text)) == value
 
 
-@pytest.mark.parametrize("text", ["涉及2万人", "3万平方米的厂房", "干了3个月", "2024年5月", "住在3号楼", "34名工人"])
+@pytest.mark.parametrize("text", ["涉及2万人", "3万平方米的厂房", "干了3个月", "2024年5月", "住在3号楼", "34名工人", "三明市三元区岩前镇", "多元化解"])
 def test_numbers_that_are_not_money_are_not_amounts(text):
     assert amounts(text) == []
 
