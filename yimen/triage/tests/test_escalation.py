@@ -127,7 +127,7 @@ def test_an_installation_with_loaded_rules_gets_the_escalation_rules_and_keeps_i
 
     from .test_seed_stories import TWO_COURT_LAND_DISPUTE
 
-    migration = import_module("yimen.triage.migrations.0005_escalation_rules")
+    migration = import_module("yimen.triage.migrations.0006_escalation_rules")
     migration._forward(apps, None)  # empty tables: nothing is written, the files answer
     assert not SignalRule.objects.exists() and not GradeRule.objects.exists()
 

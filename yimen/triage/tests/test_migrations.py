@@ -71,7 +71,7 @@ def test_rules_and_records_in_the_old_spelling_read_back_in_the_new_and_back_aga
 
         profile = CategoryProfile.objects.get(code="other")
         assert (profile.domain, profile.urgency) == (DomainClass.PRODUCTION_SAFETY, Urgency.WISH)
-        # (0005 adds the escalation rules beside them: the table holds rows.)
+        # (0006 adds the escalation rules beside them: the table holds rows.)
         stored = GradeRule.objects.filter(reason__in=["民生", "红"])
         assert set(stored.values_list("target", "value")) == {("domain", "livelihood"), ("risk", "red")}
         assert TriageSetting.objects.get(key="grade_defaults").value["domain"] == "livelihood"

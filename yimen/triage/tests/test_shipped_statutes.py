@@ -44,7 +44,7 @@ def test_every_shipped_file_parses_and_names_its_source():
 @pytest.mark.django_db
 def test_the_migration_loads_them_once_and_keeps_a_centres_own_copy():
     Statute.objects.create(title="物业管理条例", kind="regulation", source_file="本市汇编.md")
-    migration = import_module("yimen.triage.migrations.0004_shipped_statutes")
+    migration = import_module("yimen.triage.migrations.0005_shipped_statutes")
     migration.load_shipped(apps, None)
     migration.load_shipped(apps, None)  # a second run writes nothing twice
     assert Statute.objects.count() == len(shipped_statutes())

@@ -342,6 +342,6 @@ def _backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("triage", "0004_shipped_statutes")]
+    dependencies = [("triage", "0005_shipped_statutes")]
 
     operations = [migrations.RunPython(_forward, _backward)]

@@ -26,6 +26,6 @@ def unload_shipped(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("triage", "0003_rename_grade_codes")]
+    dependencies = [("triage", "0004_model_label_links")]
 
     operations = [migrations.RunPython(load_shipped, unload_shipped)]
