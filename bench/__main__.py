@@ -12,6 +12,7 @@ and reuses it while it is the same size and version, then prints one line per fi
   text search p50/p95                          the list's text filter: few or no matches, and common words
   deadline sweep                               a run with a day's work, then an idle run
   triage                                       bench/bench_triage.py, when present
+  partitioning (only when named)               the matter table flat and partitioned by month, side by side
 
 A figure that misses its target is printed with "MISSES TARGET"; the exit status is non-zero only
 when something failed to run.

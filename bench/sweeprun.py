@@ -120,18 +120,22 @@ SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM events), (SELECT count(*)
 
 def _bare_pass(now) -> tuple[float, float, int]:
     """Time the floor of a sweep at `now`: (seconds, PostgreSQL CPU seconds, deadlines claimed)."""
-    from yimen.cases.sweep import BATCH, MAX_BATCHES_PER_PASS
+    from yimen.cases.sweep import BATCH, MAX_BATCHES_PER_SWEEP
 
     backend = own_backend()
     p0, t0 = cpu_seconds(backend), time.perf_counter()
     claimed = 0
     with transaction.atomic(), connection.cursor() as cursor:
+        # As the sweep: overdue first, warnings with what is left of the one budget.
         for claim, when, tell, flag, kind in (
-            ("warned_at", "warn_at", "d.due_at > %(now)s", "false", "deadline_warned"),
             ("overdue_at", "due_at", "true", "true", "deadline_overdue"),
+            ("warned_at", "warn_at", "d.due_at > %(now)s", "false", "deadline_warned"),
         ):
+            cap = BATCH * MAX_BATCHES_PER_SWEEP - claimed
+            if cap <= 0:
+                break
             cursor.execute(_BARE_PASS.format(claim=claim, when=when, tell=tell, flag=flag),
-                           {"now": now, "cap": BATCH * MAX_BATCHES_PER_PASS, "kind": kind})
+                           {"now": now, "cap": cap, "kind": kind})
             claimed += cursor.fetchone()[0]
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         elapsed, pg = time.perf_counter() - t0, cpu_seconds(backend) - p0

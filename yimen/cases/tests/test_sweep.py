@@ -178,7 +178,7 @@ def test_the_sweep_works_through_several_batches(world, at_monday, monkeypatch):
 
 def test_a_backlog_is_spread_over_the_next_sweeps_so_each_stays_short(world, at_monday, monkeypatch):
     monkeypatch.setattr(sweep, "BATCH", 2)
-    monkeypatch.setattr(sweep, "MAX_BATCHES_PER_PASS", 2)
+    monkeypatch.setattr(sweep, "MAX_BATCHES_PER_SWEEP", 2)
     cases = [world.register() for _ in range(5)]
     due = max(_handle_limit(c).due_at for c in cases)
 
@@ -186,6 +186,28 @@ def test_a_backlog_is_spread_over_the_next_sweeps_so_each_stays_short(world, at_
     assert deadline_sweep(now=due + 2 * MINUTE).overdue == 1
     assert deadline_sweep(now=due + 3 * MINUTE).overdue == 0
     assert Case.objects.filter(overdue=True).count() == 5
+
+
+def test_after_an_outage_one_sweep_marks_what_ran_out_first_and_leaves_warnings_for_the_next(world, at_monday, monkeypatch):
+    # A backlog of both kinds shares one budget: the sweep after an outage stays as short as a day's.
+    monkeypatch.setattr(sweep, "BATCH", 2)
+    monkeypatch.setattr(sweep, "MAX_BATCHES_PER_SWEEP", 2)
+    late = [world.register() for _ in range(3)]
+    due = max(_handle_limit(c).due_at for c in late)
+    soon = [world.register(received_at=due - dt.timedelta(days=2)) for _ in range(3)]
+    warn_by = max(_handle_limit(c).warn_at for c in soon)
+    moment = max(due, warn_by) + MINUTE
+    assert all(_handle_limit(c).due_at > moment for c in soon)
+
+    first = deadline_sweep(now=moment)
+    # Four rows in all: the three that ran out, then one warning row — a late matter's, already past due,
+    # claimed without a word (oldest first). The matters due soon are not warned in this sweep.
+    assert (first.overdue, first.warned) == (3, 0)
+    # The next sweeps warn (the late matters' own warnings, past due, are claimed without a word).
+    later = [deadline_sweep(now=moment + k * MINUTE) for k in range(1, 5)]
+    assert sum(r.warned for r in later) == 3 and sum(r.overdue for r in later) == 0
+    assert CaseEvent.objects.filter(kind=EventKind.DEADLINE_WARNED, case__in=soon).count() == 3
+    assert not CaseEvent.objects.filter(kind=EventKind.DEADLINE_WARNED, case__in=late).exists()
 
 
 def test_a_batch_sends_the_same_statements_for_thirty_crossings_as_for_three(world, at_monday):
@@ -325,7 +347,7 @@ def test_a_resolved_matter_with_a_follow_up_limit_is_left_alone(world, at_monday
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_tell_each_limit_once(world, monkeypatch):
     monkeypatch.setattr(sweep, "BATCH", 7)  # many small batches, so the two sweeps interleave
-    monkeypatch.setattr(sweep, "MAX_BATCHES_PER_PASS", 100)  # both sweeps run until nothing is left
+    monkeypatch.setattr(sweep, "MAX_BATCHES_PER_SWEEP", 100)  # both sweeps run until nothing is left
     with time_machine.travel(MONDAY, tick=False):
         cases = [world.register() for _ in range(40)]
     due = max(_handle_limit(c).due_at for c in cases)
