@@ -21,6 +21,17 @@ def world(db):
     return make_world()
 
 
+@pytest.fixture
+def lexicon_only(tmp_path, monkeypatch):
+    """The triage lexicon answers alone: no trained model from a developer's var/ leaks into a test."""
+    from yimen.triage import classify
+
+    monkeypatch.setenv("YIMEN_TRIAGE_MODELS_DIR", str(tmp_path / "models"))
+    classify.forget_models()
+    yield
+    classify.forget_models()
+
+
 @pytest.fixture(autouse=True)
 def _site_language():
     """A test that switched the interface to English (a request with the language cookie activates it

@@ -11,17 +11,11 @@ from django.db import DatabaseError
 from yimen.cases import intake, jobs, triage_link
 from yimen.cases.models import Case, CaseEvent, EventKind, LinkKind, Risk
 from yimen.notifications.models import OutboxMessage
-from yimen.triage import classify
 
 RED = "某工地包工头拖欠34名工人工资共计24万余元，包工头跑路了，工人扬言要去市政府拉横幅"
 
 
-@pytest.fixture(autouse=True)
-def _lexicon_only(tmp_path, monkeypatch):
-    monkeypatch.setenv("YIMEN_TRIAGE_MODELS_DIR", str(tmp_path / "models"))
-    classify.forget_models()
-    yield
-    classify.forget_models()
+pytestmark = pytest.mark.usefixtures("lexicon_only")
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from yimen.cases.models import (
 )
 from yimen.common.errors import InvalidInput
 from yimen.common.querycount import count_queries
-from yimen.triage import classify
 from yimen.triage import neardup
 from yimen.triage.models import SuggestionRecord
 from yimen.triage.repeats import simhash
@@ -33,13 +32,7 @@ FORWARDED = (
 RED = "某工地包工头拖欠34名工人工资共计24万余元，包工头跑路了，工人扬言要去市政府拉横幅"
 
 
-@pytest.fixture(autouse=True)
-def _no_trained_model(tmp_path, monkeypatch):
-    """The lexicon alone answers: no model from a developer's var/ leaks into these tests."""
-    monkeypatch.setenv("YIMEN_TRIAGE_MODELS_DIR", str(tmp_path / "models"))
-    classify.forget_models()
-    yield
-    classify.forget_models()
+pytestmark = pytest.mark.usefixtures("lexicon_only")
 
 
 def person(name="李四", id_number="", phone=""):
