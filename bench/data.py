@@ -40,7 +40,7 @@ from django.db.models.fields import NOT_PROVIDED
 from django.utils import timezone
 
 # Bump when what `load` produces changes: a database holding another version is reloaded.
-DATA_VERSION = 6
+DATA_VERSION = 7
 MARKER = "dataset"
 SEED = 0.20261123
 
@@ -452,7 +452,8 @@ SELECT c.i AS case_id, part, unit_id,
     ELSE 'cancelled'
   END AS status,
   c.dispatched_at, c.accepted_at, c.resolved_at, c.is_open, c.status AS case_status,
-  c.dispatched_at AS unit_starts, c.region_code, c.owning_code, c.received_at
+  c.dispatched_at AS unit_starts, c.region_code, c.owning_code, c.received_at,
+  c.category_id, c.risk, c.urgency, c.channel, c.is_open AND c.handle_due <= %(processed_until)s::timestamptz AS overdue
 FROM _c c
 CROSS JOIN LATERAL (VALUES ('lead', c.lead_unit_id), ('assist', c.assist_unit_id)) AS v(part, unit_id)
 WHERE c.dispatched_at IS NOT NULL AND unit_id IS NOT NULL;
@@ -460,7 +461,7 @@ WHERE c.dispatched_at IS NOT NULL AND unit_id IS NOT NULL;
 INSERT INTO cases_assignment (
   case_id, unit_id, part, task, status, dispatched_by_id, dispatched_at, sign_due_at, due_at, due_provisional,
   accepted_at, accepted_by_id, returned_at, return_reason, completed_at, case_region_code, case_owning_code,
-  case_received_at {extra_columns}
+  case_received_at, case_status, case_category_id, case_risk, case_urgency, case_channel, case_overdue {extra_columns}
 )
 SELECT a.case_id, a.unit_id, a.part, '', a.status, NULL, a.dispatched_at,
   (((a.dispatched_at AT TIME ZONE %(tz)s)::date + 2)::timestamp AT TIME ZONE %(tz)s) - interval '1 microsecond',
@@ -471,7 +472,7 @@ SELECT a.case_id, a.unit_id, a.part, '', a.status, NULL, a.dispatched_at,
   CASE WHEN a.status = 'returned' THEN a.dispatched_at + interval '2 hours' END,
   CASE WHEN a.status = 'returned' THEN %(return_reason)s ELSE '' END,
   CASE WHEN a.status = 'completed' THEN a.resolved_at END,
-  a.region_code, a.owning_code, a.received_at
+  a.region_code, a.owning_code, a.received_at, a.case_status, a.category_id, a.risk, a.urgency, a.channel, a.overdue
   {extra_values}
 FROM _a a
 ORDER BY a.case_id, a.part DESC;

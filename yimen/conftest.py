@@ -42,3 +42,24 @@ def _site_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _assignment_copies_agree(request):
+    """After every test that used the database: each assignment's copies of its matter's fields
+    (cases/copies.py, what the unit lists filter on) equal the matter's. A writer that forgets to
+    refresh them fails the test that exercised it."""
+    yield
+    if not ({"db", "transactional_db", "django_db_setup"} & set(request.fixturenames)) and not request.node.get_closest_marker("django_db"):
+        return
+    from django.db import connection
+
+    if connection.connection is None and not connection.in_atomic_block:
+        return
+    from yimen.cases.copies import mismatched_assignments
+
+    try:
+        found = mismatched_assignments()
+    except Exception:  # noqa: BLE001 - a test that broke its connection on purpose is not ours to judge
+        return
+    assert not found, f"assignment copies differ from their matters (cases/copies.py): {found[:10]}"

@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from yimen.common.errors import Conflict, InvalidInput
 from yimen.common.refcache import RefCache
 
+from . import copies
 from .calendar import (
     clear_calendar_cache,
     is_working_day,
@@ -64,7 +65,7 @@ __all__ = [
     "close_deadlines", "cancel_deadlines", "extend_deadline", "recompute_provisional", "calendar_recompute",
     "calendar_year_publish", "unknown_years_in_use", "known_years_pending_recompute", "calendar_warnings",
     "check_calendar", "describe_due", "due_label", "ASSIGNMENT_STEPS", "open_assignment_deadlines", "LimitPreview",
-    "preview_deadline", "preview_assignment_deadlines", "unit_limit_note", "DUE_SOON", "case_overdue_q", "extension_check", "was_overdue",
+    "preview_deadline", "preview_assignment_deadlines", "unit_limit_note", "DUE_SOON", "case_overdue_q", "case_not_overdue_q", "extension_check", "was_overdue",
     "case_due_soon_q", "assignment_overdue_q", "assignment_due_soon_q", "assignment_due_within_q",
 ]
 
@@ -140,6 +141,11 @@ DUE_SOON = dt.timedelta(hours=24)
 def case_overdue_q(prefix: str = "") -> Q:
     """Matters past their own limit (`prefix` e.g. "case__" from a related model)."""
     return Q(**{f"{prefix}overdue": True})
+
+
+def case_not_overdue_q(prefix: str = "") -> Q:
+    """The others, written positively (a negated filter across a join would become a subquery)."""
+    return Q(**{f"{prefix}overdue": False})
 
 
 def case_due_soon_q(now: dt.datetime, prefix: str = "") -> Q:
@@ -468,8 +474,11 @@ def _set_case_due(case: Case, deadline: Deadline, *, overdue: bool) -> None:
 
 def _copy_due(deadline: Deadline, *, case, assignment, supervision, case_overdue: bool) -> None:
     if deadline.step == Step.HANDLE:
+        was_overdue = case.overdue
         _set_case_due(case, deadline, overdue=case_overdue)
         case.save(update_fields=["due_at", "due_provisional", "overdue"])
+        if case.overdue != was_overdue:
+            copies.refresh_overdue([case.pk])
     elif deadline.step == Step.SIGN and assignment is not None:
         assignment.sign_due_at = deadline.due_at
         assignment.save(update_fields=["sign_due_at"])
@@ -699,6 +708,7 @@ def _refresh_copies(changed: list[Deadline]) -> None:
             due_provisional=Subquery(handle.values("provisional")[:1]),
             overdue=Exists(handle.filter(overdue_at__isnull=False)),
         )
+        copies.refresh_overdue(ids[Step.HANDLE])
     if ids[Step.SIGN]:
         sign = _latest_open(Step.SIGN, assignment=OuterRef("pk"))
         Assignment.objects.filter(pk__in=ids[Step.SIGN]).filter(Exists(sign)).update(

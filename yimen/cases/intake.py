@@ -4,12 +4,13 @@ The window, the residents' pages, the API and the importers build a `CaseInput` 
 `case_register`. All of it is written in one transaction: a matter is either whole or absent.
 """
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,6 +39,8 @@ from .models import (
 from .search import case_search_write
 from .triage_link import case_triage_on_intake
 from .validators import validate_id_number, validate_phone
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -280,9 +283,21 @@ def case_suggest_pending(*, limit: int = SUGGEST_BATCH) -> int:
         now = timezone.now()
         events = []
         for case in cases:
-            suggested = case_triage_on_intake(case=case, parties=list(case.parties.all()))
-            case.triage_pending = False
-            case.save(update_fields=_SUGGESTED_FIELDS)
+            try:
+                with transaction.atomic():  # a savepoint: one matter the engine cannot read stalls nothing
+                    suggested = case_triage_on_intake(case=case, parties=list(case.parties.all()))
+                    case.triage_pending = False
+                    case.save(update_fields=_SUGGESTED_FIELDS)
+            except (OperationalError, InterfaceError):
+                raise  # the database went away: the whole batch stays pending for the next run
+            except Exception:  # noqa: BLE001 - whatever this one matter's text breaks, the queue goes on
+                logger.exception("triage in the worker failed for matter %s; left to the dispatcher", case.pk)
+                Case.objects.filter(pk=case.pk).update(triage_pending=False)
+                with in_default_language():
+                    reason = _("系统研判未能完成，请人工研判。")
+                events.append(CaseEvent(case=case, kind=EventKind.SUGGESTED, actor=None, actor_label="系统",
+                                        reason=reason, payload={"failed": True}, created_at=now))
+                continue
             events.append(CaseEvent(case=case, kind=EventKind.SUGGESTED, actor=None, actor_label="系统",
                                     payload=suggested, created_at=now))
             if case.suggested_risk == Risk.RED:

@@ -14,7 +14,7 @@ from yimen.accounts.scopes import unit_ids_for, unit_only_scope, visible_cases_q
 from yimen.common.errors import NotFound
 from yimen.common.refcache import RefCache
 
-from .deadlines import case_overdue_q
+from .deadlines import case_not_overdue_q, case_overdue_q
 from .models import (
     OPEN_STATUSES,
     Assignment,
@@ -110,6 +110,11 @@ def _unit_scope_qs(unit_ids) -> QuerySet:
     )
 
 
+# The matter's fields the list filters on, each aliased list_<field>: the matter's own column, or in a
+# unit's list its assignment's copy (an alias reuses the unit's join; a filter across it would not).
+_LIST_FILTER_FIELDS = ("status", "category_id", "risk", "urgency", "channel", "region_code", "overdue")
+
+
 def case_list_for_user(*, user, filters: CaseFilters, sort: str = "-received") -> QuerySet:
     """The scoped, filtered list, newest first unless `sort` names another of CASE_SORTS. The caller
     slices it (keyset for KEYSET_SORTS on the list key `list_received`, `list_id`, bounded offset for
@@ -120,28 +125,34 @@ def case_list_for_user(*, user, filters: CaseFilters, sort: str = "-received") -
     a clerk, say — gets the scope of visible_cases_q walked over the matters' indexes."""
     units = unit_only_scope(user)
     if units:
-        qs = _unit_scope_qs(units)
+        # A unit's list filters on its assignments' copies of the matter's fields (cases/copies.py),
+        # which its index carries: the filter is tested on index entries, not by joining each matter.
+        qs = _unit_scope_qs(units).alias(**{f"list_{f}": F(f"unit_row__case_{f}") for f in _LIST_FILTER_FIELDS})
     else:
-        qs = case_visible_qs(user).alias(list_received=F("received_at"), list_id=F("id"))
+        qs = case_visible_qs(user).alias(list_received=F("received_at"), list_id=F("id"),
+                                         **{f"list_{f}": F(f) for f in _LIST_FILTER_FIELDS})
+    on = "list_"  # the filters below read the aliases, so both paths share them
     if filters.status:
-        qs = qs.filter(status__in=filters.status)
+        qs = qs.filter(**{f"{on}status__in": filters.status})
     if filters.open is not None:
-        qs = qs.filter(status__in=OPEN_STATUSES) if filters.open else qs.exclude(status__in=OPEN_STATUSES)
+        # Both ways as an IN list: a negated filter across the unit's join would become a subquery.
+        wanted = OPEN_STATUSES if filters.open else [s for s in Status.values if s not in OPEN_STATUSES]
+        qs = qs.filter(**{f"{on}status__in": wanted})
     if filters.category:
         # Resolve the code to ids first (a tiny table): a join in the filter made an unknown or rare
         # code walk the whole scope.
         ids = list(Category.objects.filter(Q(code=filters.category) | Q(parent__code=filters.category)).values_list("pk", flat=True))
-        qs = qs.filter(category_id__in=ids) if ids else qs.none()
+        qs = qs.filter(**{f"{on}category_id__in": ids}) if ids else qs.none()
     if filters.risk:
-        qs = qs.filter(risk=filters.risk)
+        qs = qs.filter(**{f"{on}risk": filters.risk})
     if filters.urgency:
-        qs = qs.filter(urgency=filters.urgency)
+        qs = qs.filter(**{f"{on}urgency": filters.urgency})
     if filters.channel:
-        qs = qs.filter(channel=filters.channel)
+        qs = qs.filter(**{f"{on}channel": filters.channel})
     if filters.region:
-        qs = qs.filter(region_code__startswith=filters.region)
+        qs = qs.filter(**{f"{on}region_code__startswith": filters.region})
     if filters.overdue is not None:
-        qs = qs.filter(case_overdue_q() if filters.overdue else ~case_overdue_q())
+        qs = qs.filter(case_overdue_q(on) if filters.overdue else case_not_overdue_q(on))
     if filters.received_from:
         qs = qs.filter(list_received__gte=filters.received_from)  # on the key: the index walk starts there
     if filters.received_to:

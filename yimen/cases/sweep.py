@@ -58,7 +58,7 @@ from yimen.common.errors import DomainError
 from yimen.notifications.models import OutboxMessage, OutboxStatus
 from yimen.notifications.outbox import outbox_enqueue_many, outbox_message
 
-from . import deadlines
+from . import copies, deadlines
 from .models import (
     Assignment,
     Case,
@@ -389,6 +389,7 @@ class _OverdueWriter(_Writer):
                     f"UPDATE {connection.ops.quote_name(Case._meta.db_table)} SET overdue = %s "
                     f"WHERE {_ids_in('id')} AND overdue = %s", [True, _ids(handle_cases), False],
                 )
+            copies.refresh_overdue(handle_cases)  # the copy the unit lists filter on
         self._tell_supervisors([r for r in rows if r["id"] in told_ids], cases)
 
     def _tell_supervisors(self, rows, cases) -> None:

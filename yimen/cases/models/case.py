@@ -398,6 +398,19 @@ class Assignment(models.Model):
     # received_at never changes after intake), so a unit's list walks its own index newest first
     # (assignment_unit_recv) instead of the whole scope's matters (selectors.case_list_for_user).
     case_received_at = models.DateTimeField(_("事项受理时间"), null=True, blank=True, editable=False)
+    # Copies of what a unit's list filters on (cases/copies.py keeps them: set at dispatch, refreshed
+    # whenever the transitions or the deadline sweep change the matter), carried in the list's index
+    # so a filter that matches little in a unit's scope is tested on index entries, not by joining
+    # every matter of the unit (2.0 s at 10 M matters; see docs/performance.md).
+    case_status = models.CharField(_("事项状态"), max_length=16, blank=True, default="", editable=False)
+    case_category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+        related_name="+", editable=False,
+    )
+    case_risk = models.CharField(_("事项风险等级"), max_length=8, blank=True, default="", editable=False)
+    case_urgency = models.CharField(_("事项紧急程度"), max_length=10, blank=True, default="", editable=False)
+    case_channel = models.CharField(_("事项来源渠道"), max_length=12, blank=True, default="", editable=False)
+    case_overdue = models.BooleanField(_("事项已超期"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("派单")
@@ -408,7 +421,13 @@ class Assignment(models.Model):
             models.Index(fields=["unit", "status", "due_at"], name="assignment_inbox"),
             # A unit's matter list (the scope of unit roles), newest first, paged by keyset on
             # (case_received_at, case_id): selectors.case_list_for_user's unit path.
-            models.Index(fields=["unit", "-case_received_at", "-case"], name="assignment_unit_recv"),
+            # The copies ride along (INCLUDE, PostgreSQL) so any filter is tested index-only.
+            models.Index(
+                fields=["unit", "-case_received_at", "-case"],
+                include=["id", "case_status", "case_category", "case_risk", "case_urgency", "case_channel",
+                         "case_overdue", "case_region_code"],
+                name="assignment_unit_recv",
+            ),
             # The supervisor boards: live assignments due within a window, counted per unit and owning
             # centre within a region (index-only on PostgreSQL, where INCLUDE is supported).
             models.Index(

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.apps import apps as django_apps
 
-from yimen.cases import calendar
+from yimen.cases import calendar, copies
 from yimen.cases.deadlines import (
     DEFAULT_POLICIES,
     calendar_warnings,
@@ -114,7 +114,8 @@ def make_case(place, *, received_at=None, urgency="annoying", channel="walk_in",
 
 
 def make_assignment(place, case, dispatched_at):
-    return Assignment.objects.create(case=case, unit=place.unit, part="lead", dispatched_at=dispatched_at)
+    return Assignment.objects.create(case=case, unit=place.unit, part="lead", dispatched_at=dispatched_at,
+                                     **copies.for_new_assignment(case))
 
 
 # ---------------------------------------------------------------------------------------------

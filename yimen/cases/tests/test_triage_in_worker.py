@@ -6,7 +6,7 @@ inline, with a 系统研判建议 entry on its timeline; nothing is lost when th
 """
 
 import pytest
-from django.db import DatabaseError
+from django.db import OperationalError
 
 from yimen.cases import intake, jobs, triage_link
 from yimen.cases.models import Case, CaseEvent, EventKind, LinkKind, Risk
@@ -85,10 +85,10 @@ def test_a_failure_midway_leaves_the_matter_pending_for_the_next_pass(world, in_
     real = triage_link.case_triage_on_intake
 
     def broken(**kwargs):
-        raise DatabaseError("connection lost")
+        raise OperationalError("connection lost")
 
     monkeypatch.setattr(intake, "case_triage_on_intake", broken)
-    with pytest.raises(DatabaseError):
+    with pytest.raises(OperationalError):
         intake.case_suggest_pending()
     case.refresh_from_db()
     assert case.triage_pending and not CaseEvent.objects.filter(case=case, kind=EventKind.SUGGESTED).exists()
@@ -97,6 +97,28 @@ def test_a_failure_midway_leaves_the_matter_pending_for_the_next_pass(world, in_
     assert intake.case_suggest_pending() == 1
     case.refresh_from_db()
     assert not case.triage_pending and case.triage["category"] == "labour"
+
+
+def test_a_matter_the_engine_cannot_read_is_left_to_the_dispatcher_and_the_queue_goes_on(world, in_worker, monkeypatch):
+    """A matter whose text breaks the engine (a bug, a value too long for a column) must not stall the
+    queue: claimed first every time, it would stop every proposal after it."""
+    poison, fine = world.register(title="甲"), world.register(title="乙")
+    real = triage_link.case_triage_on_intake
+
+    def fails_on_poison(*, case, parties):
+        if case.pk == poison.pk:
+            raise ValueError("the engine broke on this text")
+        return real(case=case, parties=parties)
+
+    monkeypatch.setattr(intake, "case_triage_on_intake", fails_on_poison)
+    assert intake.case_suggest_pending() == 2
+    poison.refresh_from_db()
+    fine.refresh_from_db()
+    assert not poison.triage_pending and poison.triage == {}
+    failed = CaseEvent.objects.get(case=poison, kind=EventKind.SUGGESTED)
+    assert failed.payload == {"failed": True} and "人工研判" in failed.reason
+    assert not fine.triage_pending and fine.triage["category"] == "labour"
+    assert intake.case_suggest_pending() == 0  # nothing is left to claim again
 
 
 def test_the_matter_page_and_the_api_say_pending_until_the_worker_has_been(world, client, in_worker):

@@ -197,3 +197,48 @@ def test_no_narrow_your_filters_for_a_unit_scope_but_still_for_a_centre(world):
         with list_time_limit(world.dispatcher):
             sleep()
     assert raised.value.code == "query_too_broad"
+
+
+def _copies(case):
+    return set(Assignment.objects.filter(case=case).values_list("case_status", "case_category_id", "case_risk",
+                                                                 "case_urgency", "case_overdue"))
+
+
+def test_the_assignments_copies_follow_the_matter_through_grading_resolution_and_the_sweep(world, time_machine):
+    """What a unit's list filters on is the assignment's copy: it must say what the matter says after
+    every move, or the unit's handler filtering by status, category or 超期 sees the wrong matters."""
+    from yimen.cases.sweep import deadline_sweep
+
+    time_machine.move_to(T0, tick=False)
+    case = world.register(title="欠薪", category=world.labour, received_at=T0, urgency="urgent")
+    case = transitions.case_triage(actor=world.dispatcher, case=case, category=world.neighbour, urgency="worrying", risk="yellow")
+    case = transitions.case_dispatch(actor=world.dispatcher, case=case, lead_unit=world.hrss, assist_units=[world.justice_office])
+    assert _copies(case) == {("dispatched", world.neighbour.pk, "yellow", "worrying", False)}
+    filters = CaseFilters(category="neighbour", status=["dispatched"], risk="yellow", urgency="worrying")
+    assert [c.pk for c in case_list_for_user(user=world.handler, filters=filters)] == [case.pk]
+
+    time_machine.move_to(case.due_at + dt.timedelta(hours=1), tick=False)
+    deadline_sweep()
+    case.refresh_from_db()
+    assert case.overdue and _copies(case) == {("dispatched", world.neighbour.pk, "yellow", "worrying", True)}
+    assert [c.pk for c in case_list_for_user(user=world.handler, filters=CaseFilters(overdue=True))] == [case.pk]
+    assert not case_list_for_user(user=world.handler, filters=CaseFilters(overdue=False)).exists()
+
+    transitions.assignment_accept(actor=world.handler, case=case)
+    transitions.case_resolve(actor=world.handler, case=case, outcome="resolved", result="已调解")
+    case.refresh_from_db()
+    assert _copies(case) == {(case.status, world.neighbour.pk, "yellow", "worrying", False)}
+    assert [c.pk for c in case_list_for_user(user=world.handler, filters=CaseFilters(open=False))] == [case.pk]
+    assert not case_list_for_user(user=world.handler, filters=CaseFilters(open=True)).exists()
+
+
+def test_the_migration_fills_the_filter_copies_of_existing_assignments(world, matters, monkeypatch):
+    fill = importlib.import_module("yimen.cases.migrations.0019_fill_assignment_case_copies")
+    monkeypatch.setattr(fill, "BATCH", 3)  # several batches over the few rows
+    expected = {a.pk: (a.case.status, a.case.category_id, a.case.risk, a.case.urgency, a.case.channel)
+                for a in Assignment.objects.select_related("case")}
+    Assignment.objects.update(case_status="", case_category=None, case_risk="", case_urgency="", case_channel="")
+    fill.fill(None, SimpleNamespace(connection=connection))
+    found = {a.pk: (a.case_status, a.case_category_id, a.case_risk, a.case_urgency, a.case_channel)
+             for a in Assignment.objects.all()}
+    assert len(found) > 3 and found == expected

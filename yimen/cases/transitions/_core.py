@@ -15,7 +15,7 @@ from yimen.notifications.outbox import outbox_enqueue
 from yimen.regions.models import Centre
 from yimen.regions.selectors import centre_nearest
 
-from .. import deadlines
+from .. import copies, deadlines
 from ..models import LIVE_ASSIGNMENT_STATUSES, Assignment, AssignmentStatus, Case, CaseEvent, Status
 from ..rules import Action, Move, check_move
 
@@ -96,6 +96,8 @@ def _set_status(ctx: _Context, status: str, *fields: str) -> None:
     ctx.case.status = status
     ctx.case.status_changed_at = ctx.now
     ctx.case.save(update_fields=["status", "status_changed_at", *fields])
+    if ctx.assignments:  # the copies the unit lists filter on (cases/copies.py)
+        copies.refresh(ctx.case, ctx.assignments)
 
 
 def _user(actor):

@@ -9,7 +9,7 @@ from yimen.common.errors import Conflict, InvalidInput
 from yimen.regions.models import Unit
 
 from .. import deadlines
-from ..models import Assignment, AssignmentPart, AssignmentStatus, Case, EventKind, Step, SupervisionOrder, SupervisionStatus
+from ..models import AssignmentPart, AssignmentStatus, Case, EventKind, Step, SupervisionOrder, SupervisionStatus
 from ..rules import Action
 from ._core import _begin, _cancel_assignment, _event, _notify, _require_text, _set_status
 
@@ -31,7 +31,6 @@ def case_escalate(*, actor, case: Case, reason: str, expected_status: str | None
                 _cancel_assignment(assignment)
         ctx.case.owning_centre = parent
         ctx.case.owning_code = parent.region.code
-        Assignment.objects.filter(case=ctx.case).update(case_owning_code=parent.region.code)
         ctx.case.escalation_count += 1
         _set_status(ctx, ctx.target, "owning_centre", "owning_code", "escalation_count")
         _event(ctx, EventKind.ESCALATED, from_status=previous, reason=reason, from_centre=from_centre.name, to_centre=parent.name)

@@ -8,7 +8,7 @@ from yimen.common.errors import InvalidInput
 from yimen.regions.models import Unit
 from yimen.regions.selectors import dispatchable_units
 
-from .. import deadlines, triage_link
+from .. import copies, deadlines, triage_link
 from ..models import Assignment, AssignmentPart, AssignmentStatus, Case, Category, DomainClass, EventKind, Risk, Status, Step, Urgency
 from ..rules import Action
 from ._core import _begin, _cancel_assignment, _choice, _Context, _event, _notify, _require_text, _set_status
@@ -117,9 +117,7 @@ def _assign(
             continue
         assignment = Assignment.objects.create(
             case=ctx.case, unit=unit, part=wanted[unit.pk], task=tasks.get(unit.pk, "")[:300],
-            dispatched_by=ctx.actor, dispatched_at=ctx.now,
-            case_region_code=ctx.case.region_code, case_owning_code=ctx.case.owning_code,
-            case_received_at=ctx.case.received_at,
+            dispatched_by=ctx.actor, dispatched_at=ctx.now, **copies.for_new_assignment(ctx.case),
         )
         deadlines.open_assignment_deadlines(
             case=ctx.case, assignment=assignment, starts_at=ctx.now, limit_reason=limit_reason
