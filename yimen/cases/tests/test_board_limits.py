@@ -59,8 +59,21 @@ def test_the_homes_assignment_counts_equal_the_boards(world):
     now = max(lead.due_at + HOUR, Assignment.objects.filter(case__title="第二宗").first().sign_due_at + HOUR)
     home = wl.home_work(user=world.supervisor, now=now)
     board = wl.board(user=world.supervisor, now=now)
-    assert home.centre.assignments.overdue == board.total.overdue >= 2
-    assert home.centre.assignments.due_soon == board.total.due_soon
+    assert home.centre.assignments.overdue.value == board.total.overdue >= 2
+    assert home.centre.assignments.due_soon.value == board.total.due_soon
+
+
+def test_the_homes_assignment_tiles_stop_counting_at_the_cap(world, monkeypatch):
+    """A city's overdue assignments are counted on the board; the home's tile says "N+" past the cap."""
+    _unsigned_past_sign_in(world)
+    case = world.in_progress(title="第二宗")
+    lead = Assignment.objects.get(case=case, part="lead")
+    now = max(lead.due_at + HOUR, Assignment.objects.filter(case__title="第二宗").first().sign_due_at + HOUR)
+    monkeypatch.setattr(wl, "COUNT_CAP", 2)
+    monkeypatch.setattr(wl.capped_count, "__defaults__", (2,))
+    tile = wl.home_work(user=world.supervisor, now=now).centre.assignments.overdue
+    assert wl.board(user=world.supervisor, now=now).total.overdue >= 2
+    assert tile.capped and str(tile) == "1+"
 
 
 def test_home_and_board_say_what_they_count(client, world):
