@@ -251,16 +251,24 @@ def cmd_evaluate(args, out, err) -> int:
 
 
 def _baseline_comparison(reports: dict[str, Any]) -> str:
-    """One line per evaluated path: its macro-F1 minus the baseline's, on the same folds."""
-    from yimen.triage.textmodel import BASELINE
+    """One line per evaluated path: its macro-F1 minus the baseline's, on the same folds.
 
-    base = reports[BASELINE].macro_f1
-    parts = [
-        f"{name} {r.macro_f1:.3f}（{r.macro_f1 - base:+.3f}）"
-        for name, r in reports.items()
-        if name != BASELINE
-    ]
-    return _("与基线（macro-F1 %(base).3f）相比：%(parts)s") % {"base": base, "parts": "；".join(parts) or "—"}
+    With the paired bootstrap interval of the difference where both scored the same rows: an
+    interval above 0 means the path beats the baseline, not merely ties it.
+    """
+    from yimen.triage.textmodel import BASELINE, paired_difference_ci
+
+    base = reports[BASELINE]
+    parts = []
+    for name, r in reports.items():
+        if name == BASELINE:
+            continue
+        part = f"{name} {r.macro_f1:.3f}（{r.macro_f1 - base.macro_f1:+.3f}"
+        ci = paired_difference_ci(r, base)
+        if ci is not None:
+            part += _("，配对区间 %(lo)+.3f–%(hi)+.3f") % {"lo": ci[0], "hi": ci[1]}
+        parts.append(part + "）")
+    return _("与基线（macro-F1 %(base).3f）相比：%(parts)s") % {"base": base.macro_f1, "parts": "；".join(parts) or "—"}
 
 
 def cmd_import_statutes(args, out, err) -> int:

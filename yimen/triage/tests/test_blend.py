@@ -160,3 +160,17 @@ def test_evaluate_scores_the_choice_on_folds_it_never_saw(tmp_path):
     assert report["learned"]["folds"] == report["blend"]["folds"] == report["baseline"]["folds"] == 2
     assert report["blend"]["n_samples"] == report["baseline"]["n_samples"] == 16
     assert "嵌套交叉验证" in err and "与基线" in err
+
+
+def test_the_paired_interval_says_whether_a_path_beats_the_baseline_on_the_same_rows():
+    from yimen.triage.textmodel import paired_difference_ci, report_from_predictions
+
+    truth = ["甲", "乙", "丙"] * 20
+    base_pred = ["甲"] * 60  # right on a third of the rows
+    better = truth[:50] + base_pred[50:]
+    base = report_from_predictions(truth, base_pred, features="baseline", folds=2)
+
+    lo, hi = paired_difference_ci(report_from_predictions(truth, better, features="x", folds=2), base)
+    assert 0 < lo <= hi
+    assert paired_difference_ci(report_from_predictions(truth, base_pred, features="y", folds=2), base) == (0.0, 0.0)
+    assert paired_difference_ci(report_from_predictions(truth[:30], better[:30], features="z", folds=2), base) is None
