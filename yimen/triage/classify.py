@@ -195,12 +195,13 @@ def predict_in_model_labels(
 def model_weight_for(model: TextModel) -> float:
     """The model's share of the blend: 1 − the lexicon weight chosen at training.
 
-    A model trained on a foreign ledger had no linked label, so its weight 0 was not chosen but
-    forced; labels linked later in the admin fall back to `YIMEN_TRIAGE_MODEL_WEIGHT`, as do models
-    from before the choice was made.
+    Only a weight cross-validation compared counts: a model trained on a foreign ledger had no linked
+    label (its 0 was forced, not chosen), one trained without the lexicon's figures compared none, and
+    models from before the choice have none; for them — e.g. labels an administrator linked after
+    training — `YIMEN_TRIAGE_MODEL_WEIGHT` applies.
     """
     chosen = model.lexicon_weight
-    if chosen is None or model.meta.get("lexicon_weight_chosen_by") == "no_linked_labels":
+    if chosen is None or model.meta.get("lexicon_weight_chosen_by") != "cross_validation":
         return model_weight_setting()
     return 1.0 - chosen
 

@@ -174,3 +174,15 @@ def test_the_paired_interval_says_whether_a_path_beats_the_baseline_on_the_same_
     assert 0 < lo <= hi
     assert paired_difference_ci(report_from_predictions(truth, base_pred, features="y", folds=2), base) == (0.0, 0.0)
     assert paired_difference_ci(report_from_predictions(truth[:30], better[:30], features="z", folds=2), base) is None
+
+
+def test_a_weight_that_was_forced_not_chosen_gives_way_to_the_setting_once_labels_are_linked(config, monkeypatch):
+    monkeypatch.setenv("YIMEN_TRIAGE_MODEL_WEIGHT", "0.8")
+    texts = _WAGE_TEXTS + _NOISE_TEXTS
+    foreign, _ = _train_with_lexicon(texts, ["甲类"] * 8 + ["乙类"] * 8, config, features="char", folds=2, baseline=False)
+    assert foreign.lexicon_weight == 0.0 and foreign.meta["lexicon_weight_chosen_by"] == "no_linked_labels"
+
+    linked_later = foreign.with_label_codes({"甲类": "labour", "乙类": "noise"})  # as the admin's mapping does
+
+    assert classify.model_weight_for(linked_later) == 0.8
+    assert classify.model_weight_for(_linked_model(config)) == 1.0 - _linked_model(config).lexicon_weight
