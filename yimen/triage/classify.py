@@ -2,7 +2,8 @@
 
 The lexicon scores each category by the weights of the distinct terms found (longest term wins at
 each position, so "物业费" does not also count as "物业"). When a model trained on the centre's own
-history is active, its probabilities are blended with the lexicon's; otherwise the lexicon answers.
+history is active, its probabilities are blended with the lexicon's, with the lexicon weight that
+cross-validation chose at training (saved in the model's meta); otherwise the lexicon answers.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ _LEXICON_SHARPNESS = 0.5
 _OTHER_PRIOR = 1.0
 # A repeated term adds a little: "工资…工资…工资" is more about wages than a single mention.
 _REPEAT_BONUS = 0.25
+# Only for models trained before the weight was chosen by cross-validation (no `lexicon_weight` in
+# their meta), and for labels an administrator linked after training a foreign ledger.
 DEFAULT_MODEL_WEIGHT = 0.5
 
 
@@ -138,7 +141,7 @@ def classify(
     if model is not None:
         model_p = {c: p for c, p in model.predict_proba_one(match_text).items() if c in config.category_by_code}
         if model_p:
-            w = model_weight_setting() if model_weight is None else model_weight
+            w = model_weight_for(model) if model_weight is None else model_weight
             codes = set(lex_p) | set(model_p)
             probs = {c: w * model_p.get(c, 0.0) + (1 - w) * lex_p.get(c, 0.0) for c in codes}
             source = "lexicon+model" if w < 1 else "model"
@@ -173,27 +176,34 @@ def predict_in_model_labels(
     (spread evenly when several labels link to one); labels it does not know keep the model's figure.
     So a model trained on a foreign taxonomy answers alone, and says so.
     """
+    from yimen.triage.textmodel import blend_label_proba
+
     model_p = model.label_proba_one(match_text)
     links = {label: code for label, code in model.label_codes.items() if label in model_p and code in config.category_by_code}
-    w = model_weight_setting() if model_weight is None else model_weight
+    w = model_weight_for(model) if model_weight is None else model_weight
     probs, source = model_p, "model"
     if links and w < 1:
         lex = lexicon_probabilities(lexicon_scores(match_text, config)[0], config)
-        sharing: dict[str, int] = {}
-        for code in links.values():
-            sharing[code] = sharing.get(code, 0) + 1
-        lex_by_label = {label: lex.get(code, 0.0) / sharing[code] for label, code in links.items()}
-        lex_total = sum(lex_by_label.values())
-        if lex_total > 0:
-            linked_share = sum(model_p[label] for label in links)
-            probs = {
-                label: w * p + (1 - w) * linked_share * lex_by_label[label] / lex_total if label in links else p
-                for label, p in model_p.items()
-            }
+        probs = blend_label_proba(model_p, lex, links, 1 - w)
+        if probs is not model_p:
             source = "lexicon+model"
     label = max(probs, key=lambda k: (probs[k], k))
     code = links.get(label) or (label if label in config.category_by_code else "")
     return LabelPrediction(label, config.category_label(code) if code else label, probs[label], source)
+
+
+def model_weight_for(model: TextModel) -> float:
+    """The model's share of the blend: 1 − the lexicon weight chosen at training.
+
+    Only a weight cross-validation compared counts: a model trained on a foreign ledger had no linked
+    label (its 0 was forced, not chosen), one trained without the lexicon's figures compared none, and
+    models from before the choice have none; for them — e.g. labels an administrator linked after
+    training — `YIMEN_TRIAGE_MODEL_WEIGHT` applies.
+    """
+    chosen = model.lexicon_weight
+    if chosen is None or model.meta.get("lexicon_weight_chosen_by") != "cross_validation":
+        return model_weight_setting()
+    return 1.0 - chosen
 
 
 def model_weight_setting() -> float:

@@ -102,8 +102,10 @@ def cmd_train(args, out, err) -> int:
         texts, labels, skipped = load_pairs(args.data, args.text_column, args.label_column)
         if skipped:
             err.write(f"跳过 {skipped} 行（内容或类别为空）\n")
-        n_feats = 2 if args.features == "auto" else 1
-        with _progress(n_feats * args.folds + 1, "交叉验证与训练", args.quiet) as bar:
+        from yimen.triage.textmodel import FEATURES
+
+        n_feats = len(FEATURES) if args.features == "auto" else 1
+        with _progress((n_feats + 1) * args.folds + 1, "交叉验证与训练", args.quiet) as bar:
             result = model_train(
                 texts=texts,
                 labels=labels,
@@ -114,9 +116,12 @@ def cmd_train(args, out, err) -> int:
                 source=str(Path(args.data).name),
                 progress=bar.update,
             )
+    from yimen.triage.training import choice_text
+
     meta = result.model.meta
-    for feat, report in result.reports.items():
-        err.write(report.as_text(f"== 特征：{feat} ==") + "\n")
+    chosen = result.reports[meta["features"]]
+    err.write(chosen.as_text(_("== 选定特征 %(features)s，仅模型（交叉验证）==") % {"features": meta["features"]}) + "\n")
+    err.write(choice_text(meta) + "\n")
     err.write(result.labels_text() + "\n")
     if args.activate and not result.activated:
         from yimen.triage import paths
@@ -132,8 +137,11 @@ def cmd_train(args, out, err) -> int:
             "version": meta["version"],
             "path": str(result.path),
             "features": meta["features"],
+            "lexicon_weight": meta["lexicon_weight"],
+            "lexicon_weight_chosen_by": meta["lexicon_weight_chosen_by"],
             "n_samples": meta["n_samples"],
             "metrics": meta["metrics"],
+            "selection": meta["selection"],
             "labels": meta["labels"],
             "linked_labels": result.linked_labels,
             "own_labels": result.own_labels,
@@ -196,9 +204,10 @@ def cmd_predict(args, out, err) -> int:
 
 
 def cmd_evaluate(args, out, err) -> int:
+    from yimen.triage.config import get_config
     from yimen.triage.normalize import normalize_text
-    from yimen.triage.textmodel import BASELINE, FEATURES, cross_validate
-    from yimen.triage.training import combined_report, lexicon_report, load_pairs
+    from yimen.triage.textmodel import BASELINE, FEATURES, cross_validate, evaluate_choice, label_codes_for
+    from yimen.triage.training import lexicon_proba, lexicon_report, load_pairs
 
     texts, labels, skipped = load_pairs(args.data, args.text_column, args.label_column)
     if skipped:
@@ -215,14 +224,22 @@ def cmd_evaluate(args, out, err) -> int:
             err.write(lex.as_text("== 词库（无需训练）==") + "\n")
     with _progress(len(feats) * args.folds, "交叉验证", args.quiet) as bar:
         for feat in feats:
-            report, _oof, proba = cross_validate(norm, labels, features=feat, folds=args.folds, progress=bar.update)
+            report, _oof, _proba = cross_validate(norm, labels, features=feat, folds=args.folds, progress=bar.update)
             reports[feat] = report
             err.write(report.as_text(f"== 学习模型：{feat} ==") + "\n")
-            if "lexicon" in reports:
-                both = combined_report(texts, labels, proba, features=feat, folds=report.folds)
-                if both is not None:
-                    reports[f"lexicon+{feat}"] = both
-                    err.write(both.as_text(f"== 词库+学习模型：{feat} ==") + "\n")
+    if args.features == "auto":
+        # What `train` would choose, scored on folds the choice never saw (nested cross-validation).
+        config = get_config()
+        links = label_codes_for(labels, config)
+        with _progress(args.folds, "嵌套交叉验证（选择特征与混合权重）", args.quiet) as bar:
+            learned, blend, choices = evaluate_choice(
+                norm, labels, folds=args.folds, label_codes=links,
+                lexicon_proba=lexicon_proba(norm, config) if links else None, progress=bar.update,
+            )
+        reports["learned"], reports["blend"] = learned, blend
+        shown = "；".join(f"{c['features']}/{c['lexicon_weight']:g}" for c in choices)
+        err.write(learned.as_text(_("== 学习模型，选定特征（嵌套交叉验证；各折选择 特征/词库权重：%(c)s）==") % {"c": shown}) + "\n")
+        err.write(blend.as_text(_("== 词库+学习模型，选定特征与权重（嵌套交叉验证）==")) + "\n")
     if args.baseline:
         with _progress(args.folds, "基线交叉验证", args.quiet) as bar:
             base, _oof, _proba = cross_validate(norm, labels, features=BASELINE, folds=args.folds, progress=bar.update)
@@ -234,16 +251,24 @@ def cmd_evaluate(args, out, err) -> int:
 
 
 def _baseline_comparison(reports: dict[str, Any]) -> str:
-    """One line per evaluated path: its macro-F1 minus the baseline's, on the same folds."""
-    from yimen.triage.textmodel import BASELINE
+    """One line per evaluated path: its macro-F1 minus the baseline's, on the same folds.
 
-    base = reports[BASELINE].macro_f1
-    parts = [
-        f"{name} {r.macro_f1:.3f}（{r.macro_f1 - base:+.3f}）"
-        for name, r in reports.items()
-        if name != BASELINE
-    ]
-    return _("与基线（macro-F1 %(base).3f）相比：%(parts)s") % {"base": base, "parts": "；".join(parts) or "—"}
+    With the paired bootstrap interval of the difference where both scored the same rows: an
+    interval above 0 means the path beats the baseline, not merely ties it.
+    """
+    from yimen.triage.textmodel import BASELINE, paired_difference_ci
+
+    base = reports[BASELINE]
+    parts = []
+    for name, r in reports.items():
+        if name == BASELINE:
+            continue
+        part = f"{name} {r.macro_f1:.3f}（{r.macro_f1 - base.macro_f1:+.3f}"
+        ci = paired_difference_ci(r, base)
+        if ci is not None:
+            part += _("，配对区间 %(lo)+.3f–%(hi)+.3f") % {"lo": ci[0], "hi": ci[1]}
+        parts.append(part + "）")
+    return _("与基线（macro-F1 %(base).3f）相比：%(parts)s") % {"base": base.macro_f1, "parts": "；".join(parts) or "—"}
 
 
 def cmd_import_statutes(args, out, err) -> int:
@@ -328,7 +353,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--text-column")
     t.add_argument("--label-column")
     t.add_argument("--out", help="模型保存目录（默认 var/triage/models）")
-    t.add_argument("--features", choices=["auto", "char", "jieba"], default="auto")
+    t.add_argument("--features", choices=["auto", "char", "jieba", "both", "char+lex"], default="auto",
+                   help="auto：交叉验证从四种特征中选择（同时选择与词库混合的权重）")
     t.add_argument("--folds", type=int, default=5)
     t.add_argument("--activate", action="store_true", help="训练后设为系统当前使用的模型（默认不改变）")
     # Accepted for old scripts: not activating is now the default.
@@ -350,7 +376,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--text-column", required=True)
     e.add_argument("--label-column", required=True)
     e.add_argument("--folds", type=int, default=5)
-    e.add_argument("--features", choices=["auto", "char", "jieba", "lexicon"], default="auto")
+    e.add_argument("--features", choices=["auto", "char", "jieba", "both", "char+lex", "lexicon"], default="auto",
+                   help="auto：四种特征各自的数字，加上 train 选择过程的嵌套交叉验证")
     e.add_argument("--baseline", action="store_true", help="同一折上对照普通 TF-IDF + LinearSVC 基线")
     e.set_defaults(func=cmd_evaluate)
 

@@ -93,7 +93,9 @@ def model_train(
 
     1. Normalise the texts the same way `suggest()` does, so training and use see the same input.
     2. Link the labels that name a category (`label_codes_for`); the others stay the ledger's own.
-    3. Cross-validate the feature sets and fit the best (`textmodel.train`).
+    3. Choose the feature set and the lexicon weight of the blend by cross-validation on these rows,
+       beside the baseline on the same folds, and fit the choice (`textmodel.train`); with no label
+       linked the lexicon cannot vote, and the weight is 0.
     4. Save, and point `out_dir/CURRENT` at the version — unless the site reads that folder and
        activation was not asked for: training must not change the site's model by itself.
     5. Register a `TriageModelVersion` with its label links when a database is available (inactive
@@ -101,8 +103,10 @@ def model_train(
     """
     config = config or get_config()
     norm = [normalize_text(t).lower() for t in texts]
+    links = label_codes_for(labels, config)
     model, reports = train(
-        norm, labels, features=features, folds=folds, label_codes=label_codes_for(labels, config), source=source, progress=progress
+        norm, labels, features=features, folds=folds, label_codes=links,
+        lexicon_proba=lexicon_proba(norm, config) if links else None, source=source, progress=progress,
     )
     root = Path(out_dir) if out_dir else paths.models_dir()
     path = model.save(root / model.version)
@@ -211,31 +215,46 @@ def lexicon_report(texts: Sequence[str], labels: Sequence[str], config: TriageCo
     return report_from_predictions([code for _, code in keep], preds, features="lexicon", folds=0)
 
 
-def combined_report(
-    texts: Sequence[str], labels: Sequence[str], oof_proba: Sequence[dict[str, float]], *, features: str, folds: int,
-    weight: float | None = None, config: TriageConfig | None = None,
-) -> EvaluationReport | None:
-    """Out-of-fold figures of the lexicon blended with the model, as `suggest()` blends them."""
+def lexicon_proba(match_texts: Sequence[str], config: TriageConfig | None = None) -> list[dict[str, float]]:
+    """The lexicon's probabilities by category code for each (normalised, lower-cased) text."""
     config = config or get_config()
-    mapping = label_codes_for(labels, config)
-    if not mapping:
-        return None
-    w = classify.model_weight_setting() if weight is None else weight
-    truth, preds = [], []
-    for text, label, proba in zip(texts, labels, oof_proba):
-        if label not in mapping:
-            continue
-        lex = classify.lexicon_probabilities(classify.lexicon_scores(normalize_text(text).lower(), config)[0], config)
-        model_p: dict[str, float] = {}
-        for lab, p in proba.items():
-            code = mapping.get(lab)
-            if code:
-                model_p[code] = model_p.get(code, 0.0) + p
-        codes = set(lex) | set(model_p)
-        blend = {c: w * model_p.get(c, 0.0) + (1 - w) * lex.get(c, 0.0) for c in codes}
-        truth.append(mapping[label])
-        preds.append(max(blend, key=blend.get))
-    return report_from_predictions(truth, preds, features=f"lexicon+{features}", folds=folds)
+    return [classify.lexicon_probabilities(classify.lexicon_scores(t, config)[0], config) for t in match_texts]
+
+
+def choice_text(meta: dict[str, Any], config: TriageConfig | None = None) -> str:
+    """The training report's lines on the choice: every candidate's figure, the choice, the baseline."""
+    sel = meta.get("selection") or {}
+    cands = sel.get("candidates") or []
+    if not cands:
+        return ""
+    lines = [_("== 交叉验证选择（%(folds)s 折，同一折；macro-F1）==") % {"folds": sel.get("folds")}]
+    by_feat: dict[str, list[dict[str, Any]]] = {}
+    for c in cands:
+        by_feat.setdefault(c["features"], []).append(c)
+    for feat, rows in by_feat.items():
+        rows = sorted(rows, key=lambda c: c["lexicon_weight"])
+        parts = [
+            (_("仅模型 %(f1).3f") if c["lexicon_weight"] == 0 else _("词库权重 %(w)s：%(f1).3f"))
+            % {"w": f"{c['lexicon_weight']:g}", "f1": c["macro_f1"]}
+            for c in rows
+        ]
+        lines.append(f"  {feat:<9}" + "；".join(parts))
+    chosen = sel["chosen"]
+    lines.append(
+        _("选定：特征 %(features)s，词库权重 %(w)s（模型 %(m)s），macro-F1 %(f1).3f，准确率 %(acc).3f")
+        % {"features": chosen["features"], "w": f"{chosen['lexicon_weight']:g}", "m": f"{1 - chosen['lexicon_weight']:g}",
+           "f1": chosen["macro_f1"], "acc": chosen["accuracy"]}
+    )
+    if meta.get("lexicon_weight_chosen_by") == "no_linked_labels":
+        lines.append(_("台账类别都未对应到系统类别，词库无法为它们投票：词库权重为 0（只用模型）；在管理后台对应类别后重新训练才会比较混合权重"))
+    base = sel.get("baseline")
+    if base:
+        lines.append(
+            _("基线 TF-IDF（字 1–2 元）+ LinearSVC，同一折：macro-F1 %(f1).3f，准确率 %(acc).3f；选定设置 %(diff)+.3f")
+            % {"f1": base["macro_f1"], "acc": base["accuracy"], "diff": chosen["macro_f1"] - base["macro_f1"]}
+        )
+    lines.append(_("（这些数字用于选择，对选定设置略偏乐观；无偏的数字见 evaluate 的嵌套交叉验证）"))
+    return "\n".join(lines)
 
 
 def model_labels_create_categories(*, version: str) -> list[str]:

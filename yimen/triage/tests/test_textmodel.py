@@ -40,8 +40,8 @@ def test_cross_validation_reports_per_class_figures_and_confusion():
 
 def test_training_compares_features_and_saves_a_versioned_model(tmp_path, config):
     model, reports = train(TEXTS, LABELS, features="auto", folds=3, label_codes=label_codes_for(LABELS, config))
-    assert set(reports) == {"char", "jieba"}
-    assert model.meta["features"] in ("char", "jieba")
+    assert set(reports) == {"char", "jieba", "both", "char+lex", "baseline"}
+    assert model.meta["features"] in ("char", "jieba", "both", "char+lex")
     assert model.meta["label_codes"] == {"劳资纠纷": "labour", "噪声扰民": "noise", "债务纠纷": "debt"}
     path = model.save(tmp_path / model.version)
     loaded = TextModel.load(path)
@@ -62,7 +62,7 @@ def test_labels_map_onto_category_codes_where_unambiguous(config):
     assert mapping == {"labour": "labour", "劳资/欠薪": "labour", "物业": "property", "交通事故纠纷": "traffic"}
 
 
-@pytest.mark.parametrize("features", ["char", "jieba"])
+@pytest.mark.parametrize("features", ["char", "jieba", "both", "char+lex"])
 def test_the_fast_single_text_path_matches_scikit_learn(features):
     model, _ = train(TEXTS, LABELS, features=features, folds=2)
     for text in ("老板不给工钱", "楼上吵", "完全无关的话"):
