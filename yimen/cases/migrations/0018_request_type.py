@@ -44,6 +44,11 @@ def remove_policies(apps, schema_editor):
     TimeLimitPolicy = apps.get_model("cases", "TimeLimitPolicy")
     for policy in POLICIES:
         TimeLimitPolicy.objects.filter(region=None, category=None, **{k: policy[k] for k in _KEY}).delete()
+    if schema_editor is not None and schema_editor.connection.vendor == "postgresql":
+        # Reversing drops the column next, in this transaction: PostgreSQL refuses to ALTER a table
+        # with deferred foreign-key checks pending from the deletes (Deadline.policy), so run them now.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 class Migration(migrations.Migration):
