@@ -106,3 +106,20 @@ def test_triage_refuses_an_unknown_request_type(world):
     with pytest.raises(InvalidInput) as error:
         t.case_triage(actor=world.dispatcher, case=case, category=world.labour, request_type="gossip")
     assert error.value.field == "request_type"
+
+
+def test_an_administrator_adds_a_request_type_policy_in_the_admin_and_intake_follows(client, world):
+    from django.urls import reverse
+
+    client.force_login(world.admin)
+    form = client.get(reverse("admin:cases_timelimitpolicy_add")).content.decode()
+    assert 'name="request_type"' in form and "求助（help）" in form
+    response = client.post(reverse("admin:cases_timelimitpolicy_add"), {
+        "name": "本县求助类：3个工作日", "step": Step.HANDLE, "amount": "3", "unit": LimitUnit.WORKING_DAYS,
+        "legal_basis": "县规定", "active": "on", "region": str(world.county.pk), "category": "",
+        "request_type": "help", "urgency": "", "channel": "", "warn_before_hours": "8", "max_extension": "0",
+    })
+    assert response.status_code == 302, response.content.decode()[:3000]
+    case = world.register(description="家里停水两天了，老人孩子没水喝，请帮忙协调", category=None, request_type="help")
+    assert case.due_at == _days(case, 3)
+    assert _handle(case).policy.name == "本县求助类：3个工作日"
