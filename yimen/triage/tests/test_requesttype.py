@@ -100,3 +100,10 @@ def test_the_bootstrap_interval_brackets_the_accuracy(config):
     rng = random.Random(0)
     boots = sorted(sum(rng.choice(hits) for _ in hits) / len(hits) for _ in range(500))
     assert boots[12] <= sum(hits) / len(hits) <= boots[487]
+
+
+def test_the_data_migration_adds_the_lexicon_terms_as_the_data_file_has_them(config):
+    migration = importlib.import_module("yimen.triage.migrations.0008_seed_request_types")
+    assert migration.ADDED_TERMS
+    for code, term, weight in migration.ADDED_TERMS:
+        assert config.category_by_code[code].terms.get(term) == weight, (code, term)
