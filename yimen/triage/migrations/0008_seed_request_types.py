@@ -7,6 +7,8 @@
   word — reach installations whose CategoryLexiconTerm table holds rows (after `triage load-defaults`),
   unless a row for that category and term is there already: an administrator's edit is kept. An
   installation with an empty table reads the data files and has them already.
+* Likewise the unit rules that send public-service questions (其他 with 社保/养老保险, 计生, 公积金, 户口,
+  公交线路 …) to the department that answers them, where the UnitRule table holds rows.
 
 The data is frozen here as it was on the day (yimen/triage/data/request_types.json and
 categories.json); reversing removes what was added.
@@ -403,6 +405,52 @@ ADDED_TERMS = [['campus', '借读', 3.0],
  ['other', '首班车', 2.0]]
 
 
+# Public-service questions routed to the department that answers them (category 其他 + its words);
+# added where the UnitRule table holds rows, unless a rule with the same reason is there.
+ADDED_UNIT_RULES = [{'priority': 9,
+  'lead_unit': '公安局',
+  'assisting_units': ['妇联', '人民调解委员会'],
+  'reason': '涉家庭暴力，公安机关依法制止并可出具告诫书，妇联提供维权帮助',
+  'conditions': {'categories': ['marriage'], 'keywords': ['家暴', '家庭暴力', '打老婆', '打媳妇', '被打', '殴打']}},
+ {'priority': 9,
+  'lead_unit': '人力资源和社会保障局',
+  'assisting_units': [],
+  'reason': '社会保险（养老、失业、生育）的参保、缴费、待遇和政策咨询由人社部门（社保经办机构）答复办理',
+  'conditions': {'categories': ['other'],
+                 'keywords': ['养老保险',
+                              '社会保险',
+                              '社保',
+                              '失业保险',
+                              '失业金',
+                              '生育保险',
+                              '养老金',
+                              '退休金',
+                              '退休工资',
+                              '办理退休',
+                              '缴费年限',
+                              '灵活就业']}},
+ {'priority': 9,
+  'lead_unit': '卫生健康委员会',
+  'assisting_units': [],
+  'reason': '生育登记、计划生育奖励扶助由卫健部门答复办理',
+  'conditions': {'categories': ['other'], 'keywords': ['计生', '计划生育', '独生子女', '生育登记', '准生证', '生育补贴', '育儿补贴']}},
+ {'priority': 9,
+  'lead_unit': '住房和城乡建设局',
+  'assisting_units': [],
+  'reason': '住房公积金的缴存、提取和贷款由住房公积金管理中心（住建部门）答复办理',
+  'conditions': {'categories': ['other'], 'keywords': ['公积金']}},
+ {'priority': 9,
+  'lead_unit': '公安局',
+  'assisting_units': [],
+  'reason': '户籍、居住证和身份证由公安机关（派出所）办理',
+  'conditions': {'categories': ['other'], 'keywords': ['户口', '落户', '居住证', '身份证']}},
+ {'priority': 9,
+  'lead_unit': '交通运输局',
+  'assisting_units': [],
+  'reason': '公交线路、站点和班次由交通运输部门答复办理',
+  'conditions': {'categories': ['other'], 'keywords': ['公交线路', '公交站', '公交卡', '公交班次', '班次', '末班车', '首班车', '地铁']}}]
+
+
 def forwards(apps, schema_editor):
     RequestType = apps.get_model("triage", "RequestType")
     RequestTypeCue = apps.get_model("triage", "RequestTypeCue")
@@ -420,6 +468,10 @@ def forwards(apps, schema_editor):
         Term.objects.bulk_create(
             Term(category_code=code, term=term, weight=weight) for code, term, weight in ADDED_TERMS if (code, term) not in have
         )
+    UnitRule = apps.get_model("triage", "UnitRule")
+    if UnitRule.objects.exists():
+        have = set(UnitRule.objects.values_list("reason", flat=True))
+        UnitRule.objects.bulk_create(UnitRule(**r) for r in ADDED_UNIT_RULES if r["reason"] not in have)
 
 
 def backwards(apps, schema_editor):
@@ -427,6 +479,9 @@ def backwards(apps, schema_editor):
     Term = apps.get_model("triage", "CategoryLexiconTerm")
     for code, term, weight in ADDED_TERMS:
         Term.objects.filter(category_code=code, term=term, weight=weight).delete()
+    UnitRule = apps.get_model("triage", "UnitRule")
+    for r in ADDED_UNIT_RULES:
+        UnitRule.objects.filter(reason=r["reason"], lead_unit=r["lead_unit"]).delete()
 
 
 class Migration(migrations.Migration):

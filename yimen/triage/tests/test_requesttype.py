@@ -107,3 +107,16 @@ def test_the_data_migration_adds_the_lexicon_terms_as_the_data_file_has_them(con
     assert migration.ADDED_TERMS
     for code, term, weight in migration.ADDED_TERMS:
         assert config.category_by_code[code].terms.get(term) == weight, (code, term)
+
+
+@pytest.mark.parametrize(
+    ("text", "lead"),
+    [
+        ("请问灵活就业人员的养老保险每年最低交多少钱", "人力资源和社会保障局"),
+        ("生二孩的生育登记去哪里办", "卫生健康委员会"),
+        ("公积金提取用于租房一年可以提几次", "住房和城乡建设局"),
+        ("建议在小区门口增设公交站，现在的公交线路太绕", "交通运输局"),
+    ],
+)
+def test_a_public_service_question_goes_to_the_department_that_answers_it(config, text, lead):
+    assert suggest(text, config=config, model=None, with_legal=False, level="county").lead_unit == lead

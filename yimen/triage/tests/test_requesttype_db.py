@@ -68,3 +68,27 @@ def test_the_admin_refuses_a_cue_that_is_not_a_valid_pattern(client, world):
     })
     assert response.status_code == 200 and "不是有效的正则表达式" in response.content.decode()
     assert not RequestType.objects.filter(code="x").exists() and consult.cues.exists()
+
+
+def test_the_data_migration_brings_the_request_types_terms_and_unit_rules_to_loaded_tables(db, config):
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    from yimen.triage.models import CategoryLexiconTerm, UnitRule
+
+    migration = importlib.import_module("yimen.triage.migrations.0008_seed_request_types")
+    load_defaults()  # an installation that loaded the rule tables before this change …
+    migration.backwards(django_apps, None)
+    assert not RequestType.objects.exists()
+    assert not CategoryLexiconTerm.objects.filter(term="养老保险").exists()
+    assert not UnitRule.objects.filter(lead_unit="人力资源和社会保障局", conditions__categories=["other"]).exists()
+    migration.forwards(django_apps, None)  # … gets them, once
+    migration.forwards(django_apps, None)
+    assert RequestType.objects.count() == len(config.request_types)
+    assert CategoryLexiconTerm.objects.filter(term="养老保险", category_code="marriage", weight=0).count() == 1
+    assert UnitRule.objects.filter(reason__startswith="社会保险").count() == 1
+    config_mod.invalidate()
+    s = suggest("请问灵活就业人员的养老保险每年最低交多少钱", config=get_config(), model=None, with_legal=False,
+                level="township")
+    assert s.category == "other" and s.lead_unit == "人力资源和社会保障局"
