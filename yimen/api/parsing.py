@@ -85,6 +85,7 @@ def _to_case_input(body: CaseIn, attachments: list[AttachmentInput]) -> CaseInpu
         category=category_by_code(body.category),
         urgency=body.urgency.value if body.urgency else "",
         risk=body.risk.value if body.risk else "",
+        request_type=body.request_type or "",
         amount=body.amount,
         headcount=body.headcount,
         tags=list(body.tags),

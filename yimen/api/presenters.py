@@ -19,7 +19,7 @@ from yimen.cases.models import (
 from yimen.cases.presenting import risk_suggestion_text, risk_text
 from yimen.cases.rules import Action
 from yimen.cases.transitions import allowed_actions
-from yimen.cases.triage_link import triage_summary
+from yimen.cases.triage_link import request_type_labels, triage_summary
 
 
 def _label(choices, value) -> str:
@@ -101,6 +101,8 @@ def case_detail(case, user) -> dict:
     data.update(
         description=case.description,
         request=case.request,
+        request_type=case.request_type,
+        request_type_label=request_type_labels().get(case.request_type, case.request_type),
         address=case.address,
         latitude=case.latitude,
         longitude=case.longitude,

@@ -64,6 +64,10 @@ class CaseIn(In):
     category: str | None = Field(None, max_length=40, description="纠纷类别代码，如 labour")
     urgency: Annotated[Urgency | None, _enum(Urgency, "紧急程度（五事五办）")] = None
     risk: Annotated[Risk | None, _enum(Risk, "风险等级")] = None
+    request_type: str | None = Field(
+        None, max_length=16,
+        description="诉求类型代码：consult 咨询、help 求助、complaint 投诉、report 举报、suggestion 建议、dispute 纠纷（以管理后台配置为准）；留空为未定",
+    )
     amount: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2, description="涉及金额(元)")
     headcount: int | None = Field(None, ge=1, description="涉及人数；留空按申请人人数")
     tags: list[Annotated[str, Field(max_length=30)]] = Field(default_factory=list, max_length=20)
@@ -232,6 +236,8 @@ class ActionOut(Schema):
 class CaseDetailOut(CaseListItem):
     description: str
     request: str
+    request_type: str = Field(description="诉求类型代码；空为未定")
+    request_type_label: str
     address: str
     latitude: Decimal | None
     longitude: Decimal | None
@@ -398,10 +404,25 @@ class TriageRepeatOut(Schema):
     received_at: dt.datetime
 
 
+class TriageCategoryTieOut(Schema):
+    code: str
+    label: str
+
+
+class TriageRequestTypeOut(Schema):
+    code: str = Field(description="建议的诉求类型代码（与登记、研判的 request_type 取值相同）")
+    label: str
+    reason: str = Field(description="依据：命中的提示语，或“未命中提示语，按缺省类型”；并列时注明")
+    cues: list[str] = Field(description="命中的提示语原文")
+    tied: list[str] = Field(description="得分相同的其他诉求类型代码")
+
+
 class TriageSummaryOut(Schema):
     category: str = Field(description="建议类别代码")
     category_label: str
     category_top3: list[TriageCategoryOut]
+    category_tied: list[TriageCategoryTieOut] = Field(default_factory=list, description="与建议类别得分相同的类别（并列，请人工确定）")
+    request_type: TriageRequestTypeOut | None = Field(None, description="建议的诉求类型（咨询、求助、投诉、举报、建议、纠纷）")
     risk: TriageGradeOut
     urgency: TriageGradeOut
     domain_class: TriageGradeOut

@@ -65,8 +65,11 @@ class TriageIn(ActionIn):
     risk: Annotated[Risk | None, enum_field(Risk, "红色须填 risk_reason")] = None
     domain_class: Annotated[DomainClass | None, enum_field(DomainClass)] = None
     risk_reason: LongText = _text("风险研判理由", required=False)
+    request_type: str | None = Field(
+        None, max_length=16, description="诉求类型代码：consult 咨询、help 求助、complaint 投诉、report 举报、suggestion 建议、dispute 纠纷（以管理后台配置为准）"
+    )
     accept_suggestion: bool = Field(
-        False, description="true 时，未填写的类别、紧急程度、风险等级和领域采用登记时的系统研判建议（见详情 triage）"
+        False, description="true 时，未填写的类别、紧急程度、风险等级、领域和（事项尚无的）诉求类型采用登记时的系统研判建议（见详情 triage）"
     )
 
 
@@ -255,7 +258,7 @@ def _v(choice) -> str:
 def _triage(b: TriageIn) -> dict:
     return dict(
         category=category_by_code(b.category), urgency=_v(b.urgency), risk=_v(b.risk), domain_class=_v(b.domain_class),
-        risk_reason=b.risk_reason, accept_suggestion=b.accept_suggestion,
+        risk_reason=b.risk_reason, accept_suggestion=b.accept_suggestion, request_type=b.request_type or "",
     )
 
 

@@ -35,13 +35,34 @@ def _recomputed(admin_obj, request, count: int) -> None:
     admin_obj.message_user(request, _("已按新的节假日安排重算%(count)d条期限。") % {"count": count}, messages.INFO)
 
 
+class _PolicyForm(forms.ModelForm):
+    # The request types are the triage app's data (诉求类型); a code the admin has since removed stays
+    # listed on the policy that names it, so the form still opens.
+    request_type = forms.ChoiceField(label=gettext_lazy("适用诉求类型"), required=False, choices=())
+
+    class Meta:
+        model = TimeLimitPolicy
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        from .triage_link import request_type_labels
+
+        super().__init__(*args, **kwargs)
+        choices = [("", _("（全部类型）"))] + [(code, f"{label}（{code}）") for code, label in request_type_labels().items()]
+        current = self.instance.request_type
+        if current and current not in dict(choices):
+            choices.append((current, current))
+        self.fields["request_type"].choices = choices
+
+
 @admin.register(TimeLimitPolicy)
 class TimeLimitPolicyAdmin(admin.ModelAdmin):
+    form = _PolicyForm
     list_display = (
-        "name", "step", "region", "category", "urgency", "channel", "limit", "warn_before_hours",
+        "name", "step", "region", "category", "request_type", "urgency", "channel", "limit", "warn_before_hours",
         "escalate_when_overdue", "max_extension", "active",
     )
-    list_filter = ("step", "unit", "urgency", "channel", "escalate_when_overdue", "active")
+    list_filter = ("step", "unit", "request_type", "urgency", "channel", "escalate_when_overdue", "active")
     search_fields = ("name", "legal_basis")
     list_select_related = ("region", "category")
     raw_id_fields = ("region", "category")
@@ -50,8 +71,8 @@ class TimeLimitPolicyAdmin(admin.ModelAdmin):
             "fields": ("name", "step", "amount", "unit", "legal_basis", "active"),
             "description": gettext_lazy("修改规则只影响此后开始计时的期限；正在计时的期限保持开始时的规则。"),
         }),
-        (gettext_lazy("适用范围（留空为全部；越具体越优先：区划 > 类别 > 紧急程度 > 渠道）"), {
-            "fields": ("region", "category", "urgency", "channel"),
+        (gettext_lazy("适用范围（留空为全部；越具体越优先：区划 > 类别 > 诉求类型 > 紧急程度 > 渠道）"), {
+            "fields": ("region", "category", "request_type", "urgency", "channel"),
         }),
         (gettext_lazy("预警、提级与延期"), {
             "fields": ("warn_before_hours", "escalate_when_overdue", "max_extension"),

@@ -109,6 +109,40 @@ DEFAULT_POLICIES: list[dict] = [
     {"name": "急难事承办单位办理：1个工作日", "step": "unit_handle", "urgency": "urgent", "channel": "", "amount": 1,
      "unit": "working_days", "warn_before_hours": 8, "escalate_when_overdue": True, "max_extension": 0,
      "legal_basis": "五事五办“急难事马上办”"},
+    # The provincial 12345 practice, keyed on the request type (issue 14; migration cases 0020): a
+    # request is answered within its type's limit whatever its 五事 class, except an urgent one, held
+    # to the urgent day by the "急难事·…" rows (request type and urgency both named: the most specific).
+    # Disputes (纠纷) and matters whose type is not stated keep the 五事五办 limits above.
+    {"name": "咨询类办理：2个工作日", "step": "handle", "request_type": "consult", "urgency": "", "channel": "", "amount": 2,
+     "unit": "working_days", "warn_before_hours": 8, "escalate_when_overdue": False, "max_extension": 0,
+     "legal_basis": "参照省级12345政务服务便民热线工单办理时限：咨询类2个工作日，求助、建议类10个工作日，投诉、举报类15个工作日"},
+    {"name": "求助类办理：10个工作日", "step": "handle", "request_type": "help", "urgency": "", "channel": "", "amount": 10,
+     "unit": "working_days", "warn_before_hours": 32, "escalate_when_overdue": False, "max_extension": 0,
+     "legal_basis": "参照省级12345政务服务便民热线工单办理时限：咨询类2个工作日，求助、建议类10个工作日，投诉、举报类15个工作日"},
+    {"name": "建议类办理：10个工作日", "step": "handle", "request_type": "suggestion", "urgency": "", "channel": "", "amount": 10,
+     "unit": "working_days", "warn_before_hours": 32, "escalate_when_overdue": False, "max_extension": 0,
+     "legal_basis": "参照省级12345政务服务便民热线工单办理时限：咨询类2个工作日，求助、建议类10个工作日，投诉、举报类15个工作日"},
+    {"name": "投诉类办理：15个工作日", "step": "handle", "request_type": "complaint", "urgency": "", "channel": "", "amount": 15,
+     "unit": "working_days", "warn_before_hours": 56, "escalate_when_overdue": False, "max_extension": 0,
+     "legal_basis": "参照省级12345政务服务便民热线工单办理时限：咨询类2个工作日，求助、建议类10个工作日，投诉、举报类15个工作日"},
+    {"name": "举报类办理：15个工作日", "step": "handle", "request_type": "report", "urgency": "", "channel": "", "amount": 15,
+     "unit": "working_days", "warn_before_hours": 56, "escalate_when_overdue": False, "max_extension": 0,
+     "legal_basis": "参照省级12345政务服务便民热线工单办理时限：咨询类2个工作日，求助、建议类10个工作日，投诉、举报类15个工作日"},
+    {"name": "急难事·咨询类办理：1个工作日", "step": "handle", "request_type": "consult", "urgency": "urgent", "channel": "", "amount": 1,
+     "unit": "working_days", "warn_before_hours": 8, "escalate_when_overdue": True, "max_extension": 0,
+     "legal_basis": "五事五办“急难事马上办”：紧急诉求不论类型1个工作日内办理"},
+    {"name": "急难事·求助类办理：1个工作日", "step": "handle", "request_type": "help", "urgency": "urgent", "channel": "", "amount": 1,
+     "unit": "working_days", "warn_before_hours": 8, "escalate_when_overdue": True, "max_extension": 0,
+     "legal_basis": "五事五办“急难事马上办”：紧急诉求不论类型1个工作日内办理"},
+    {"name": "急难事·建议类办理：1个工作日", "step": "handle", "request_type": "suggestion", "urgency": "urgent", "channel": "", "amount": 1,
+     "unit": "working_days", "warn_before_hours": 8, "escalate_when_overdue": True, "max_extension": 0,
+     "legal_basis": "五事五办“急难事马上办”：紧急诉求不论类型1个工作日内办理"},
+    {"name": "急难事·投诉类办理：1个工作日", "step": "handle", "request_type": "complaint", "urgency": "urgent", "channel": "", "amount": 1,
+     "unit": "working_days", "warn_before_hours": 8, "escalate_when_overdue": True, "max_extension": 0,
+     "legal_basis": "五事五办“急难事马上办”：紧急诉求不论类型1个工作日内办理"},
+    {"name": "急难事·举报类办理：1个工作日", "step": "handle", "request_type": "report", "urgency": "urgent", "channel": "", "amount": 1,
+     "unit": "working_days", "warn_before_hours": 8, "escalate_when_overdue": True, "max_extension": 0,
+     "legal_basis": "五事五办“急难事马上办”：紧急诉求不论类型1个工作日内办理"},
     {"name": "回访：办结后5个工作日", "step": "follow_up", "urgency": "", "channel": "", "amount": 5,
      "unit": "working_days", "warn_before_hours": 32, "escalate_when_overdue": False, "max_extension": 0,
      "legal_basis": "办结后回访验单（工作规范）"},
@@ -243,14 +277,20 @@ def _apply_due(deadline: Deadline, due: Due, warn_before_hours: int | None, now:
 # Choosing a policy
 
 
-def policy_for(*, step, region=None, category=None, urgency: str = "", channel: str = "") -> TimeLimitPolicy | None:
+def policy_for(
+    *, step, region=None, category=None, urgency: str = "", channel: str = "", request_type: str = ""
+) -> TimeLimitPolicy | None:
     """The most specific active policy for this step, or None.
 
     Candidates come from a per-process table of active policies (policies change rarely and are read
     on every registration and dispatch) and are ranked here, most important first: a policy naming a
     region beats one that does not and the nearer region (longer code) beats the farther; then a
-    category (nearer in the tree first) beats none; then a matching urgency, then a matching channel.
-    Between two equally specific policies the newer one wins.
+    category (nearer in the tree first) beats none; then a matching request type; then a matching
+    urgency, then a matching channel. Between two equally specific policies the newer one wins.
+
+    Request type ranks above urgency because the 12345 practice keys a request's limit on its type
+    (咨询 2 working days, 投诉 15 …) whatever its 五事 class; an urgent request is held to the urgent
+    limit by a policy naming both (the seeded "急难事·…" rows, migration cases 0020).
     """
     tables = _policy_tables()
     lineage = _lineage(category.pk, tables.parents) if category is not None else []
@@ -260,6 +300,7 @@ def policy_for(*, step, region=None, category=None, urgency: str = "", channel: 
         for p in tables.by_step.get(step, ())
         if (not p.region_id or place.startswith(p.region.code))
         and (not p.category_id or p.category_id in lineage)
+        and p.request_type in ("", request_type or "")
         and p.urgency in ("", urgency or "")
         and p.channel in ("", channel or "")
     ]
@@ -300,7 +341,7 @@ def _lineage(category_id: int, parents: dict) -> list[int]:
 def _specificity(policy: TimeLimitPolicy, lineage: list[int]) -> tuple:
     region_rank = len(policy.region.code) if policy.region_id else 0
     category_rank = len(lineage) - lineage.index(policy.category_id) if policy.category_id else 0
-    return (region_rank, category_rank, bool(policy.urgency), bool(policy.channel), policy.pk)
+    return (region_rank, category_rank, bool(policy.request_type), bool(policy.urgency), bool(policy.channel), policy.pk)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -352,7 +393,8 @@ def _limit_for(case: Case, step, policy, amount, unit) -> tuple:
     """(policy, amount, unit) a deadline of `step` on `case` runs by; amount None when none applies."""
     if policy is None and (amount is None or unit is None):
         policy = policy_for(
-            step=step, region=case.region, category=case.category, urgency=case.urgency, channel=case.channel
+            step=step, region=case.region, category=case.category, urgency=case.urgency, channel=case.channel,
+            request_type=case.request_type,
         )
     amount = amount if amount is not None else getattr(policy, "amount", None)
     unit = unit or getattr(policy, "unit", None)

@@ -37,7 +37,7 @@ from .models import (
     Urgency,
 )
 from .search import case_search_write
-from .triage_link import case_triage_on_intake
+from .triage_link import case_triage_on_intake, request_type_checked
 from .validators import validate_id_number, validate_phone
 
 logger = logging.getLogger(__name__)
@@ -75,6 +75,7 @@ class CaseInput:
     category: Category | None = None
     urgency: str = ""
     risk: str = ""
+    request_type: str = ""  # 诉求类型 code (triage.RequestType); blank: not stated
     amount: Decimal | str | None = None
     headcount: int | None = None
     tags: list[str] = field(default_factory=list)
@@ -104,6 +105,7 @@ def _clean(data: CaseInput) -> None:
         raise InvalidInput(_("紧急程度无效：%(v)s") % {"v": data.urgency}, field="urgency")
     if data.risk and data.risk not in Risk.values:
         raise InvalidInput(_("风险等级无效：%(v)s") % {"v": data.risk}, field="risk")
+    data.request_type = request_type_checked(data.request_type)
     if data.amount not in (None, ""):
         try:
             data.amount = Decimal(str(data.amount))
@@ -201,6 +203,9 @@ def case_register(*, actor, data: CaseInput) -> Case:
         category=data.category,
         domain_class=data.category.domain_class if data.category else "",
         urgency=data.urgency or Urgency.ANNOYING,
+        # The registrar's, or blank: like the category, the engine's proposal does not decide it (its
+        # type and reasons are in `triage`); the dispatcher may accept it at triage.
+        request_type=data.request_type,
         risk=data.risk,  # empty unless the registrar grades it: 待研判 until triage, never blue by default
         amount=data.amount,
         headcount=data.headcount or sum(p.headcount for p in data.parties if p.role == PartyRole.APPLICANT) or 1,

@@ -27,6 +27,7 @@ FIELD_LABELS = {
     "longitude": "经度",
     "category": "类别",
     "urgency": "紧急程度",
+    "request_type": "诉求类型",
     "risk": "风险等级",
     "amount": "涉及金额(元)",
     "headcount": "涉及人数",

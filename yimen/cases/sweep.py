@@ -523,10 +523,11 @@ def _follow_up_pass(now, result: SweepResult) -> None:
                     .select_related("region", "category").filter(pk=case_id, status=Status.RESOLVED).first())
             if case is None or Deadline.objects.filter(case=case, step=Step.FOLLOW_UP, state=DeadlineState.OPEN).exists():
                 continue  # busy, moved on, or another worker opened it
-            key = (case.region_id, case.category_id, case.urgency, case.channel)
+            key = (case.region_id, case.category_id, case.urgency, case.channel, case.request_type)
             if key not in policies:
                 policies[key] = deadlines.policy_for(step=Step.FOLLOW_UP, region=case.region, category=case.category,
-                                                     urgency=case.urgency, channel=case.channel)
+                                                     urgency=case.urgency, channel=case.channel,
+                                                     request_type=case.request_type)
             if policies[key] is None:
                 continue
             # The clock starts at the resolution: "follow up within N days of closure".

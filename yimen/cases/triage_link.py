@@ -268,13 +268,17 @@ class Grades(NamedTuple):
     risk: str
     domain_class: str
     risk_reason: str
+    request_type: str = ""
 
 
-def suggestion_fill(case: Case, *, category, urgency: str, risk: str, domain_class: str, risk_reason: str) -> Grades:
+def suggestion_fill(
+    case: Case, *, category, urgency: str, risk: str, domain_class: str, risk_reason: str, request_type: str = ""
+) -> Grades:
     """The grades the dispatcher left blank, taken from the proposal stored at intake.
 
     The domain follows the suggested category only: when the dispatcher chose another category,
-    the category's own domain applies (as without a suggestion).
+    the category's own domain applies (as without a suggestion). A request type is taken from the
+    proposal only while that type is still active; the matter's own stated type is never replaced.
     """
     t = case.triage or {}
     if not t.get("category"):
@@ -287,7 +291,29 @@ def suggestion_fill(case: Case, *, category, urgency: str, risk: str, domain_cla
         if not risk_reason.strip():
             with in_default_language():  # stored with the decision
                 risk_reason = _("采纳系统研判建议：%(reason)s") % {"reason": t["risk"].get("reason") or t["risk"]["label"]}
-    return Grades(category, urgency or t["urgency"]["code"], risk, domain_class, risk_reason)
+    if not request_type and not case.request_type:
+        proposed = (t.get("request_type") or {}).get("code", "")
+        request_type = proposed if proposed in request_type_labels() else ""
+    return Grades(category, urgency or t["urgency"]["code"], risk, domain_class, risk_reason, request_type)
+
+
+# ---------------------------------------------------------------------------------------------
+# Request types (诉求类型): the triage app's data; a matter carries the code
+
+
+def request_type_labels() -> dict[str, str]:
+    """The active request types, code → label, in their configured order (the engine's cached config)."""
+    from yimen.triage.config import get_config
+
+    return {t.code: t.label for t in get_config().request_types}
+
+
+def request_type_checked(code: str, *, field: str = "request_type") -> str:
+    """`code` stripped, or InvalidInput when it names no active request type; blank stays blank."""
+    code = (code or "").strip()
+    if code and code not in request_type_labels():
+        raise InvalidInput(_("诉求类型无效：%(v)s") % {"v": code}, field=field)
+    return code
 
 
 def suggested_category(case: Case) -> tuple[Category | None, str]:
@@ -346,6 +372,16 @@ def _grade(g: dict, choices) -> dict:
     return {"code": code, "label": label, "reason": g.get("reason", ""), "decided_by": list(g.get("decided_by", []))}
 
 
+def _request_type(r: dict | None) -> dict | None:
+    """The proposed request type, labelled as the type is named now (an admin may have renamed it)."""
+    if not r:
+        return None
+    return {
+        "code": r["code"], "label": request_type_labels().get(r["code"], r.get("label", r["code"])),
+        "reason": r.get("reason", ""), "cues": list(r.get("cues", [])), "tied": list(r.get("tied", [])),
+    }
+
+
 def _present(d: dict, visible: set[str]) -> dict:
     """A proposal (stored or fresh) labelled in the user's language, other places' numbers masked."""
     hidden = {r["ref"] for r in d.get("repeats", [])} - visible
@@ -353,6 +389,8 @@ def _present(d: dict, visible: set[str]) -> dict:
         "category": d["category"],
         "category_label": d.get("category_label", ""),
         "category_top3": d.get("category_top3", []),
+        "category_tied": d.get("category_tied", []),
+        "request_type": _request_type(d.get("request_type")),
         "risk": _grade(d["risk"], Risk),
         "urgency": _grade(d["urgency"], Urgency),
         "domain_class": _grade(d["domain_class"], DomainClass),

@@ -10,6 +10,8 @@ from yimen.triage.models import (
     CategoryLexiconTerm,
     CategoryProfile,
     GradeRule,
+    RequestType,
+    RequestTypeCue,
     SignalRule,
     Statute,
     StatuteArticle,
@@ -174,3 +176,23 @@ class SuggestionRecordAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         # Decisions are a record of what happened; corrections go through record_decision().
         return False
+
+
+class RequestTypeCueInline(admin.TabularInline):
+    model = RequestTypeCue
+    fields = ("cue", "weight", "enabled")
+    extra = 1
+
+
+@admin.register(RequestType)
+class RequestTypeAdmin(_RuleAdmin):
+    """诉求类型 and their cues; a save reaches the engine as every rule edit does (config.invalidate)."""
+
+    list_display = ("code", "label", "sort_order", "is_default", "enabled", "updated_at")
+    list_editable = ("sort_order", "enabled")
+    search_fields = ("code", "label", "cues__cue")
+    inlines = [RequestTypeCueInline]
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        transaction.on_commit(config.invalidate)

@@ -36,6 +36,7 @@ _REPEAT_BONUS = 0.25
 # Only for models trained before the weight was chosen by cross-validation (no `lexicon_weight` in
 # their meta), and for labels an administrator linked after training a foreign ledger.
 DEFAULT_MODEL_WEIGHT = 0.5
+_TIE_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Classification:
     matched_terms: dict[str, tuple[str, ...]]  # category → lexicon terms found, for the "why"
     source: str  # "lexicon", "model" or "lexicon+model"
     model_version: str = ""
+    tied: tuple[str, ...] = ()  # other categories exactly as probable as the first ("other" aside)
 
     @property
     def code(self) -> str:
@@ -71,17 +73,23 @@ class _Lexicon:
                 if term:
                     own.setdefault(term, {})[cat.code] = weight
         # The longest term wins at each position, so a term also credits every category whose own
-        # (shorter) term it contains: "保险公司" (traffic) still counts "保险" for finance.
+        # (shorter) term it contains: "保险公司" (traffic) still counts "保险" for finance. Two guards:
+        # * a category's own entry for the longer term is its credit, whatever the shorter terms say:
+        #   "养老保险" listed for marriage and finance with weight 0 stops "养老" and "保险" crediting them;
+        # * a single character credits only where it stands on its own, never from inside a longer
+        #   term ("薪水" says nothing about water pollution) or a guard word ("影响" is not noise).
         index: dict[str, list[tuple[str, float]]] = {}
         for term, cats in own.items():
             credit = dict(cats)
             n = len(term)
-            for size in range(1, n):
+            for size in range(2, n):
                 for i in range(n - size + 1):
                     for code, weight in own.get(term[i : i + size], {}).items():
-                        if weight > credit.get(code, 0.0):
+                        if code not in cats and weight > credit.get(code, 0.0):
                             credit[code] = weight
-            index[term] = list(credit.items())
+            index[term] = [(code, w) for code, w in credit.items() if w > 0]
+        for word in config.lexicon_guards:
+            index.setdefault(word, [])  # matched, so it swallows the characters inside it; credits nothing
         self.index = index
         terms = sorted(index, key=len, reverse=True)
         self.pattern = re.compile("|".join(re.escape(t) for t in terms)) if terms else None
@@ -109,7 +117,7 @@ def lexicon_scores(match_text: str, config: TriageConfig) -> tuple[dict[str, flo
         term = m.group(0)
         seen[term] = seen.get(term, 0) + 1
     for term, count in seen.items():
-        for code, weight in lex.index[term]:
+        for code, weight in lex.index[term]:  # a guard word or a weight-0 entry credits nothing
             scores[code] = scores.get(code, 0.0) + weight + _REPEAT_BONUS * min(count - 1, 4)
             found.setdefault(code, []).append(term)
     return scores, found
@@ -146,14 +154,21 @@ def classify(
             probs = {c: w * model_p.get(c, 0.0) + (1 - w) * lex_p.get(c, 0.0) for c in codes}
             source = "lexicon+model" if w < 1 else "model"
             version = model.version
-    ranked = sorted(probs.items(), key=lambda kv: (-kv[1], kv[0] == OTHER, kv[0]))[:k]
-    top = tuple(CategoryScore(code, config.category_label(code), p) for code, p in ranked)
+    ranked = sorted(probs.items(), key=lambda kv: (-kv[1], kv[0] == OTHER, kv[0]))
+    # Equal scores are a tie, said as such: the order among them (by code) is no judgement. "Other"
+    # is a prior, not a score, and never counts as tying.
+    first_code, first_p = ranked[0]
+    tied = tuple(
+        code for code, p in ranked[1:] if code != OTHER and first_code != OTHER and abs(p - first_p) <= _TIE_TOLERANCE
+    )
+    top = tuple(CategoryScore(code, config.category_label(code), p) for code, p in ranked[:k])
     return Classification(
         top=top,
         probabilities=probs,
         matched_terms={c: tuple(t) for c, t in found.items()},
         source=source,
         model_version=version,
+        tied=tied,
     )
 
 

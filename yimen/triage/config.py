@@ -52,6 +52,20 @@ class CategoryDef:
 
 
 @dataclass(frozen=True)
+class RequestTypeDef:
+    """A kind of request (咨询, 求助, 投诉, 举报, 建议, 纠纷) and the cues that suggest it.
+
+    `cues` are (regular expression, weight) pairs matched on the normalised text; `is_default` is
+    the type suggested when no cue matches (纠纷 in the shipped data: a mediation centre's matters).
+    """
+
+    code: str
+    label: str
+    cues: tuple[tuple[str, float], ...] = ()
+    is_default: bool = False
+
+
+@dataclass(frozen=True)
 class SignalRuleDef:
     name: str
     label: str
@@ -137,6 +151,11 @@ class TriageConfig:
     duplicate_window_days: int = 30
     duplicate_threshold: float = 90.0
     similar_threshold: float = 60.0
+    # In sort order; empty: no request type is suggested.
+    request_types: tuple[RequestTypeDef, ...] = ()
+    # Common words matched by the lexicon with no credit, so a single-character term inside them does
+    # not count ("影响" swallows the "响" of noise). See classify._Lexicon.
+    lexicon_guards: tuple[str, ...] = ()
     source: str = "files"
 
     # -- lookups and compiled forms, built once per config object ------------------------------
@@ -144,6 +163,10 @@ class TriageConfig:
     @cached_property
     def category_by_code(self) -> dict[str, CategoryDef]:
         return {c.code: c for c in self.categories}
+
+    @cached_property
+    def request_type_by_code(self) -> dict[str, RequestTypeDef]:
+        return {t.code: t for t in self.request_types}
 
     @cached_property
     def category_codes(self) -> tuple[str, ...]:
@@ -173,9 +196,12 @@ class TriageConfig:
         grades: dict[str, Any],
         units: dict[str, Any],
         source: str = "files",
+        request_types: dict[str, Any] | None = None,
     ) -> TriageConfig:
         return cls(
             categories=tuple(_category_from_dict(c) for c in categories["categories"]),
+            lexicon_guards=tuple(w.lower() for w in categories.get("guard_words") or () if w),
+            request_types=tuple(_request_type_from_dict(t) for t in (request_types or {}).get("request_types", ())),
             signals=tuple(_signal_from_dict(s) for s in signals["signals"]),
             grade_rules=_sorted_grade_rules(_grade_from_dict(r) for r in grades["rules"]),
             grade_defaults=grades.get("default", dict(_GRADE_DEFAULTS)),
@@ -188,7 +214,12 @@ class TriageConfig:
     @classmethod
     def from_files(cls, directory: Path | str = DATA_DIR) -> TriageConfig:
         directory = Path(directory)
-        return cls.from_data(*(load_json(directory / f"{name}.json") for name in DATA_FILES), source="files")
+        request_types = directory / "request_types.json"
+        return cls.from_data(
+            *(load_json(directory / f"{name}.json") for name in DATA_FILES),
+            source="files",
+            request_types=load_json(request_types) if request_types.exists() else None,
+        )
 
     @classmethod
     def from_db(cls) -> TriageConfig:
@@ -199,7 +230,11 @@ class TriageConfig:
     def as_data(self) -> dict[str, Any]:
         """The JSON-shaped data this config was built from (inverse of `from_data`)."""
         return {
-            "categories": {"categories": [_category_to_dict(c) for c in self.categories]},
+            "categories": {
+                "categories": [_category_to_dict(c) for c in self.categories],
+                "guard_words": list(self.lexicon_guards),
+            },
+            "request_types": {"request_types": [_request_type_to_dict(t) for t in self.request_types]},
             "signals": {"signals": [_signal_to_dict(s) for s in self.signals]},
             "grades": {
                 "default": self.grade_defaults,
@@ -285,6 +320,19 @@ def _category_to_dict(c: CategoryDef) -> dict[str, Any]:
         "approach": c.approach,
         "steps": list(c.steps),
     }
+
+
+def _request_type_from_dict(d: dict[str, Any]) -> RequestTypeDef:
+    cues = d.get("cues") or {}
+    if isinstance(cues, dict):  # file form: {"3": [cue, ...], "2": [...]}
+        pairs = [(c, float(w)) for w, words in cues.items() for c in words]
+    else:
+        pairs = [(c[0], float(c[1])) for c in cues]
+    return RequestTypeDef(code=d["code"], label=d["label"], cues=tuple(pairs), is_default=bool(d.get("default")))
+
+
+def _request_type_to_dict(t: RequestTypeDef) -> dict[str, Any]:
+    return {"code": t.code, "label": t.label, "cues": [list(c) for c in t.cues], "default": t.is_default}
 
 
 def _is_number(s: str) -> bool:

@@ -24,6 +24,7 @@ from yimen.triage.config import LEVELS, TriageConfig, get_config
 from yimen.triage.grading import Grade, RuleContext, grade_all
 from yimen.triage.legal import LegalHit
 from yimen.triage.normalize import normalize
+from yimen.triage.requesttype import RequestTypeSuggestion, suggest_request_type
 from yimen.triage.routing import UnitSuggestion, suggest_units
 from yimen.triage.signals import Signal, detect_signals
 
@@ -66,6 +67,9 @@ class Suggestion:
     level: str | None = None
     model_version: str = ""
     config_fingerprint: str = ""
+    request_type: RequestTypeSuggestion | None = None
+    # Categories that scored exactly as high as `category` (a tie the lexicon cannot break): (code, label).
+    category_tied: tuple[tuple[str, str], ...] = ()
 
     @property
     def lead_unit(self) -> str:
@@ -79,6 +83,8 @@ class Suggestion:
                 {"code": c.code, "label": c.label, "confidence": round(c.confidence, 4)} for c in self.category_top3
             ],
             "category_reason": self._category_reason(),
+            "category_tied": [{"code": code, "label": label} for code, label in self.category_tied],
+            "request_type": self.request_type.as_dict() if self.request_type else None,
             "domain_class": self.domain.as_dict(),
             "urgency": self.urgency.as_dict(),
             "risk": self.risk.as_dict(),
@@ -101,6 +107,9 @@ class Suggestion:
             parts.append(f"依据：{source}")
         if not self.category_terms and self.category == classify_mod.OTHER:
             parts.insert(0, "未命中任何类别词")
+        if self.category_tied:
+            tied = "、".join(f"“{label}”" for _code, label in self.category_tied)
+            parts.append(f"与{tied}得分相同（并列），请人工确定")
         return "；".join(parts)
 
 
@@ -120,7 +129,8 @@ def suggest(
     """Propose category, grades, units, legal basis and repeats for one matter.
 
     1. Normalise (keeping the original) and detect signals.
-    2. Classify: the lexicon, blended with the active learned model when there is one.
+    2. Classify: the lexicon, blended with the active learned model when there is one; and the kind
+       of request (咨询 … 纠纷) from its cues.
     3. Link repeats/duplicates from `history`; a repeat by the same party is itself a signal.
     4. Grade risk, urgency and domain; route to units; retrieve legal basis.
     """
@@ -135,6 +145,7 @@ def suggest(
     active = classify_mod.active_model() if model is _USE_ACTIVE_MODEL else model
     cls = classify_mod.classify(norm.match, config, model=active)
     category = cls.code
+    request_type = suggest_request_type(norm.match, config)
 
     keys = [k for k in (repeats.party_key(p) for p in party_ids) if k]
     keys.extend(k for k in repeats.party_keys_in_text(norm.text) if k not in keys)
@@ -200,6 +211,8 @@ def suggest(
         level=level,
         model_version=cls.model_version,
         config_fingerprint=config.fingerprint,
+        request_type=request_type,
+        category_tied=tuple((code, config.category_label(code)) for code in cls.tied),
     )
 
 

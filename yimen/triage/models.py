@@ -69,7 +69,10 @@ class CategoryProfile(_Rule):
 class CategoryLexiconTerm(_Rule):
     category_code = models.SlugField(_("类别代码"), max_length=32)
     term = models.CharField(_("词语"), max_length=64)
-    weight = models.FloatField(_("权重"), default=2.0, help_text=_("3=几乎可以确定类别，2=较强提示，1=弱提示"))
+    weight = models.FloatField(
+        _("权重"), default=2.0,
+        help_text=_("3=几乎可以确定类别，2=较强提示，1=弱提示；0=不计入本类，且词中所含的本类短词也不再计分（如“养老保险”对婚姻家庭记0）"),
+    )
 
     class Meta:
         verbose_name = _("类别词库词条")
@@ -79,6 +82,54 @@ class CategoryLexiconTerm(_Rule):
 
     def __str__(self) -> str:
         return f"{self.category_code}: {self.term} ({self.weight:g})"
+
+
+class RequestType(_Rule):
+    """A kind of request (诉求类型): 咨询, 求助, 投诉, 举报, 建议, 纠纷 — data the administrator edits.
+
+    The engine suggests one from the cues below (`triage.requesttype`); a matter carries the code
+    (`Case.request_type`) and time-limit policies may key on it (`TimeLimitPolicy.request_type`).
+    """
+
+    code = models.SlugField(_("类型代码"), max_length=16, unique=True)
+    label = models.CharField(_("类型名称"), max_length=32)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0, help_text=_("得分相同时排前的为建议类型"))
+    is_default = models.BooleanField(_("缺省类型"), default=False, help_text=_("没有命中任何提示语时建议的类型，只能有一个"))
+    description = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("诉求类型")
+        verbose_name_plural = _("诉求类型")
+        ordering = ["sort_order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=models.Q(is_default=True), name="triage_one_default_request_type")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class RequestTypeCue(_Rule):
+    request_type = models.ForeignKey(RequestType, on_delete=models.CASCADE, related_name="cues", verbose_name=_("诉求类型"))
+    cue = models.CharField(_("提示语"), max_length=200, help_text=_("词语或正则表达式，在规范化（简体、半角、小写）后的文本中查找"))
+    weight = models.FloatField(_("权重"), default=2.0, help_text=_("3=几乎可以确定，2=较强提示，1=弱提示；每条提示语只计一次"))
+
+    class Meta:
+        verbose_name = _("诉求类型提示语")
+        verbose_name_plural = _("诉求类型提示语")
+        ordering = ["request_type", "-weight", "cue"]
+        constraints = [models.UniqueConstraint(fields=["request_type", "cue"], name="triage_cue_unique_per_type")]
+
+    def __str__(self) -> str:
+        return f"{self.request_type_id}: {self.cue} ({self.weight:g})"
+
+    def clean(self) -> None:
+        import re
+
+        try:
+            re.compile(self.cue)
+        except re.error as exc:
+            raise ValidationError({"cue": _("不是有效的正则表达式：%(error)s") % {"error": exc}}) from None
 
 
 class SignalRule(_Rule):

@@ -8,9 +8,18 @@ from django.db import transaction
 from django.db.models import Count, Max
 
 from yimen.triage.config import Conditions, TriageConfig, default_config, invalidate
-from yimen.triage.models import CategoryLexiconTerm, CategoryProfile, GradeRule, SignalRule, TriageSetting, UnitRule
+from yimen.triage.models import (
+    CategoryLexiconTerm,
+    CategoryProfile,
+    GradeRule,
+    RequestType,
+    RequestTypeCue,
+    SignalRule,
+    TriageSetting,
+    UnitRule,
+)
 
-_RULE_MODELS = (CategoryProfile, CategoryLexiconTerm, SignalRule, GradeRule, UnitRule, TriageSetting)
+_RULE_MODELS = (CategoryProfile, CategoryLexiconTerm, SignalRule, GradeRule, UnitRule, TriageSetting, RequestType, RequestTypeCue)
 
 
 def rules_stamp() -> tuple:
@@ -56,7 +65,7 @@ def config_from_db() -> TriageConfig:
             for code, term, weight in terms:
                 if code in by_code:
                     by_code[code]["terms"][term] = weight
-        data["categories"] = {"categories": list(by_code.values())}
+        data["categories"] = {"categories": list(by_code.values()), "guard_words": base["categories"].get("guard_words", [])}
 
     signals = list(SignalRule.objects.filter(enabled=True))
     if SignalRule.objects.exists():
@@ -87,7 +96,11 @@ def config_from_db() -> TriageConfig:
             {"priority": r.priority, "lead": r.lead_unit, "assist": r.assisting_units, "reason": r.reason, **r.conditions}
             for r in UnitRule.objects.filter(enabled=True)
         ]
+    if RequestType.objects.exists():
+        data["request_types"] = {"request_types": _request_types_from_rows()}
     settings_rows = dict(TriageSetting.objects.values_list("key", "value"))
+    if "lexicon_guards" in settings_rows:
+        data["categories"] = {**data["categories"], "guard_words": list(settings_rows["lexicon_guards"] or [])}
     for key, section, field in (
         ("grade_defaults", "grades", "default"),
         ("level_names", "units", "level_names"),
@@ -95,8 +108,19 @@ def config_from_db() -> TriageConfig:
     ):
         if key in settings_rows:
             data[section][field] = settings_rows[key]
-    config = TriageConfig.from_data(data["categories"], data["signals"], data["grades"], data["units"], source="db")
-    return config
+    return TriageConfig.from_data(
+        data["categories"], data["signals"], data["grades"], data["units"], source="db", request_types=data["request_types"]
+    )
+
+
+def _request_types_from_rows() -> list[dict[str, Any]]:
+    cues: dict[int, list[list]] = {}
+    for type_id, cue, weight in RequestTypeCue.objects.filter(enabled=True).values_list("request_type_id", "cue", "weight"):
+        cues.setdefault(type_id, []).append([cue, weight])
+    return [
+        {"code": t.code, "label": t.label, "default": t.is_default, "cues": cues.get(t.pk, [])}
+        for t in RequestType.objects.filter(enabled=True).order_by("sort_order", "code")
+    ]
 
 
 
@@ -155,6 +179,16 @@ def load_defaults(*, replace: bool = False, config: TriageConfig | None = None) 
         counts["unit_rules"] = _load_rules(
             UnitRule, data["units"]["rules"], lambda r: {"lead_unit": r["lead"], "assisting_units": r["assist"]}, replace=replace
         )
+        for i, t in enumerate(data["request_types"]["request_types"]):
+            # An administrator's edits (label, order, which type is the default) are kept.
+            row, _created = RequestType.objects.get_or_create(
+                code=t["code"],
+                defaults={"label": t["label"], "sort_order": i,
+                          "is_default": t["default"] and not RequestType.objects.filter(is_default=True).exists()},
+            )
+            for cue, weight in t["cues"]:
+                RequestTypeCue.objects.get_or_create(request_type=row, cue=cue, defaults={"weight": weight})
+        counts["request_types"] = RequestType.objects.count()
         for key, value in (
             ("grade_defaults", data["grades"]["default"]),
             ("level_names", data["units"]["level_names"]),

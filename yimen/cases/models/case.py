@@ -185,6 +185,10 @@ class Case(models.Model):
     category = models.ForeignKey(Category, verbose_name=_("类别"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
     domain_class = models.CharField(_("领域"), max_length=20, choices=DomainClass.choices, blank=True)
     urgency = models.CharField(_("紧急程度"), max_length=10, choices=Urgency.choices, default=Urgency.ANNOYING)
+    # 诉求类型 (咨询, 求助, 投诉, 举报, 建议, 纠纷): a code of triage.RequestType, data the administrator
+    # edits, so no choices here (intake and triage check it against the active types). Blank: not
+    # stated, and only time limits that name no request type apply. Not indexed: no list filters on it.
+    request_type = models.CharField(_("诉求类型"), max_length=16, blank=True, default="", db_default="")
     # Empty until someone grades it (the registrar at the window or the dispatcher at triage): an
     # ungraded matter is 待研判, never blue by default. Until then the engine's proposal is shown
     # beside it as provisional (suggested_risk), and orders the dispatcher's queue.

@@ -28,10 +28,12 @@ class Step(models.TextChoices):
 
 
 class TimeLimitPolicy(models.Model):
-    """One rule: for this step (and region / category / urgency, where set), allow this long.
+    """One rule: for this step (and region / category / request type / urgency / channel, where set),
+    allow this long.
 
-    The most specific active policy wins: a policy naming a region beats one that does not, the
-    nearer region beats the farther, then category (nearer in the tree first), then urgency.
+    The most specific active policy wins (deadlines.policy_for): a policy naming a region beats one
+    that does not, the nearer region beats the farther, then category (nearer in the tree first),
+    then request type, then urgency, then channel.
     """
 
     name = models.CharField(_("名称"), max_length=100)
@@ -39,6 +41,9 @@ class TimeLimitPolicy(models.Model):
     region = models.ForeignKey("regions.Region", verbose_name=_("适用区划(含下级)"), null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     category = models.ForeignKey(Category, verbose_name=_("适用类别(含下级)"), null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     urgency = models.CharField(_("适用紧急程度"), max_length=10, choices=Urgency.choices, blank=True)
+    request_type = models.CharField(
+        _("适用诉求类型"), max_length=16, blank=True, help_text=_("诉求类型代码，如 consult(咨询)、complaint(投诉)；留空为全部类型")
+    )
     channel = models.CharField(_("适用渠道"), max_length=12, blank=True, help_text=_("如 petition(信访转办)；留空为全部渠道"))
     amount = models.PositiveIntegerField(_("时限"))
     unit = models.CharField(_("计时单位"), max_length=14, choices=LimitUnit.choices)

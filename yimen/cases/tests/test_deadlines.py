@@ -495,7 +495,7 @@ def test_a_limit_reads_as_time_left_or_time_over(due, now, provisional, text):
 # The default policies
 
 
-DEFAULT_POLICY_MIGRATIONS = ("0002_default_policies", "0009_urgent_unit_limit")
+DEFAULT_POLICY_MIGRATIONS = ("0002_default_policies", "0009_urgent_unit_limit", "0020_request_type")
 
 
 def test_the_data_migrations_install_exactly_the_default_policies():
@@ -521,7 +521,8 @@ def test_an_urgent_matters_unit_gets_one_working_day_even_when_the_matter_is_alr
 
 
 def test_the_defaults_cover_every_urgency_and_escalate_urgent_and_grave_matters(default_policies):
-    handle = {p.urgency: p for p in TimeLimitPolicy.objects.filter(step=Step.HANDLE)}
+    # The 五事五办 limits: those naming no request type (the 12345 ones are tested in test_request_type_limits).
+    handle = {p.urgency: p for p in TimeLimitPolicy.objects.filter(step=Step.HANDLE, request_type="")}
     assert {u: (p.amount, p.unit) for u, p in handle.items()} == {
         "urgent": (1, "working_days"), "grave": (30, "working_days"), "annoying": (15, "working_days"),
         "worrying": (7, "working_days"), "wish": (30, "working_days"),

@@ -17,21 +17,25 @@ from ._core import _begin, _cancel_assignment, _choice, _Context, _event, _notif
 def case_triage(
     *, actor, case: Case, category: Category | None = None, urgency: str = "", risk: str = "",
     domain_class: str = "", risk_reason: str = "", accept_suggestion: bool = False, expected_status: str | None = None,
+    request_type: str = "",
 ) -> Case:
-    """Record the analysis (研判): category, urgency, risk colour and domain; ready for dispatch.
+    """Record the analysis (研判): category, urgency, risk colour, domain and request type; ready for dispatch.
 
     With `accept_suggestion`, grades left blank are taken from the engine's suggestion stored at
-    intake. Either way the decision is recorded beside the suggestion (the accuracy figure).
+    intake. Either way the decision is recorded beside the suggestion (the accuracy figure). A new
+    category, urgency or request type restarts the matter's handling limit under the policy that now applies.
     """
+    request_type = triage_link.request_type_checked(request_type)
     with transaction.atomic():
         ctx = _begin(Action.TRIAGE, actor=actor, case=case, expected_status=expected_status)
         previous = ctx.case.status
         if accept_suggestion:
-            category, urgency, risk, domain_class, risk_reason = triage_link.suggestion_fill(
-                ctx.case, category=category, urgency=urgency, risk=risk, domain_class=domain_class, risk_reason=risk_reason
+            category, urgency, risk, domain_class, risk_reason, request_type = triage_link.suggestion_fill(
+                ctx.case, category=category, urgency=urgency, risk=risk, domain_class=domain_class, risk_reason=risk_reason,
+                request_type=request_type,
             )
-        changed_limits = _apply_grading(ctx, category, urgency, risk, domain_class, risk_reason)
-        _set_status(ctx, ctx.target, "category", "urgency", "risk", "domain_class", "risk_reason")
+        changed_limits = _apply_grading(ctx, category, urgency, risk, domain_class, risk_reason, request_type)
+        _set_status(ctx, ctx.target, "category", "urgency", "risk", "domain_class", "risk_reason", "request_type")
         _petition_decided(ctx)
         if changed_limits:
             _restart_case_limit(ctx)
@@ -39,14 +43,16 @@ def case_triage(
         _event(
             ctx, EventKind.TRIAGED, from_status=previous, reason=risk_reason,
             category=ctx.case.category.name if ctx.case.category_id else "", urgency=ctx.case.urgency, risk=ctx.case.risk,
-            accepted_suggestion=accept_suggestion, suggestion_agreed=record.all_accepted if record else None,
+            request_type=ctx.case.request_type, accepted_suggestion=accept_suggestion, suggestion_agreed=record.all_accepted if record else None,
         )
         return ctx.case
 
 
-def _apply_grading(ctx, category, urgency, risk, domain_class, risk_reason) -> bool:
+def _apply_grading(ctx, category, urgency, risk, domain_class, risk_reason, request_type="") -> bool:
     case = ctx.case
-    before = (case.category_id, case.urgency)
+    before = (case.category_id, case.urgency, case.request_type)
+    if request_type:
+        case.request_type = request_type
     if category is not None:
         case.category = category
         if not domain_class:
@@ -65,7 +71,7 @@ def _apply_grading(ctx, category, urgency, risk, domain_class, risk_reason) -> b
         case.domain_class = _choice(domain_class, DomainClass, "domain_class", _("领域"))
     if risk_reason:
         case.risk_reason = risk_reason.strip()
-    return before != (case.category_id, case.urgency)
+    return before != (case.category_id, case.urgency, case.request_type)
 
 
 def _petition_decided(ctx: _Context) -> None:

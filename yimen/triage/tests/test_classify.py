@@ -94,3 +94,71 @@ def test_a_model_is_blended_with_the_lexicon(config):
 def test_model_labels_outside_the_tree_are_ignored(config):
     model = _FakeModel({"no_such_category": 1.0})
     assert top("老板拖欠工资", config, model=model, model_weight=0.9).code == "labour"
+
+
+# -- issue 14: consultation words, weight-0 entries, single characters, ties -----------------------
+
+
+def _scores(text, config):
+    return lexicon_scores(normalize(text).match, config)[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["我的养老保险断缴了两年，现在补缴需要交滞纳金吗", "城乡居民养老保险每年最低交多少钱", "医疗保险异地就医怎么备案"],
+)
+def test_a_social_security_question_credits_neither_family_nor_finance(config, text):
+    scores = _scores(text, config)
+    assert "marriage" not in scores and "finance" not in scores
+    assert top(text, config).code == "other"
+
+
+def test_the_same_short_words_still_count_where_they_mean_it(config):
+    assert "marriage" in _scores("儿女都不管父母养老", config)
+    assert top("买了保险，保险公司拒绝理赔", config).code == "finance"
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("生二孩的生育登记去哪里办", "other"), ("公交线路调整后站点太远", "other"), ("孩子学位的划片范围是怎样", "campus")],
+)
+def test_the_lexicon_knows_consultation_vocabulary(config, text, code):
+    assert top(text, config).code == code
+
+
+def test_a_single_character_term_does_not_count_inside_a_common_word(config):
+    assert "noise" not in _scores("这件事对我家影响很大", config)
+    assert "noise" in _scores("隔壁音箱半夜一直响", config)  # on its own it still counts
+
+
+def test_a_single_character_term_does_not_credit_from_inside_a_longer_term(config):
+    assert "pollution" not in _scores("老板扣着我的薪水不给", config)  # 薪水 holds 水
+
+
+def test_a_weight_zero_entry_set_in_the_lexicon_stops_the_shorter_term_crediting(config):
+    data = config.as_data()
+    for c in data["categories"]["categories"]:
+        if c["code"] == "consumer":
+            c["terms"]["快递柜"] = 0.0
+    edited = TriageConfig.from_data(data["categories"], data["signals"], data["grades"], data["units"])
+    assert "consumer" in _scores("快递柜", config)  # 快递 credits consumer from inside the longer word
+    assert "consumer" not in _scores("快递柜", edited)
+
+
+def test_two_categories_scoring_the_same_are_shown_as_a_tie(config):
+    data = config.as_data()
+    for c in data["categories"]["categories"]:
+        if c["code"] in ("labour", "contract"):
+            c["terms"]["甲乙丙"] = 3.0
+    edited = TriageConfig.from_data(data["categories"], data["signals"], data["grades"], data["units"])
+    cls = top("甲乙丙", edited)
+    assert {cls.code, *cls.tied} == {"labour", "contract"}
+    from yimen.triage.engine import suggest
+
+    d = suggest("甲乙丙", config=edited, model=None, with_legal=False).as_dict()
+    assert [c["code"] for c in d["category_tied"]] == list(cls.tied)
+    assert "并列" in d["category_reason"]
+
+
+def test_a_clear_winner_is_no_tie(config):
+    assert top("包工头拖欠我们工资三个月了", config).tied == ()

@@ -248,12 +248,16 @@ def _derived_form(action: str) -> type[ActionForm]:
 
 class TriageForm(derived_form(Action.TRIAGE)):
     category = forms.ChoiceField(required=False, choices=())  # the active categories, given by the page
+    request_type = forms.ChoiceField(label=_("诉求类型"), required=False, choices=())  # the active request types
 
     def __init__(self, *args, categories=(), current: dict | None = None, **kwargs):
         """`current`: the matter's grading now (field → label); left blank, a grade stays as it is."""
+        from yimen.cases.triage_link import request_type_labels
+
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", "")] + [(c.code, c.name) for c in categories]
-        for name in ("category", "urgency", "risk", "domain_class"):
+        self.fields["request_type"].choices = [("", "")] + list(request_type_labels().items())
+        for name in ("category", "urgency", "risk", "domain_class", "request_type"):
             shown = (current or {}).get(name) or _("未定")
             choices = list(self.fields[name].choices)
             self.fields[name].choices = [("", _("不变（当前：%(value)s）") % {"value": shown})] + choices[1:]

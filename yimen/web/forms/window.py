@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from yimen.cases.intake import AttachmentInput, CaseInput, PartyInput
 from yimen.cases.lookups import category_choices
+from yimen.cases.triage_link import request_type_labels
 from yimen.cases.models import Category, Channel, PartyKind, PartyRole, Risk, Urgency
 from yimen.cases.validators import validate_id_number, validate_phone
 from yimen.common.errors import InvalidInput
@@ -76,6 +77,9 @@ class WindowForm(Form):
     category = forms.TypedChoiceField(label=_l("纠纷类别"), coerce=int, required=False, empty_value=None)
     urgency = forms.ChoiceField(label=_l("紧急程度"), required=False, choices=[("", _l("（不指定）")), *Urgency.choices])
     risk = forms.ChoiceField(label=_l("风险等级"), required=False, choices=[("", _l("（不指定）")), *Risk.choices])
+    # The active request types (triage data, editable in the admin), set per form.
+    request_type = forms.ChoiceField(label=_l("诉求类型"), required=False, choices=(),
+                                     help_text=_l("咨询、求助、投诉、举报、建议或纠纷；可不填，由研判员确定。"))
     region = forms.CharField(label=_l("事项发生地"), max_length=15, widget=_CascadeInput)
     address = forms.CharField(label=_l("详细地址"), max_length=200, required=False)
     amount = forms.DecimalField(label=_l("涉及金额(元)"), required=False, min_value=0, max_digits=14, decimal_places=2)
@@ -95,6 +99,7 @@ class WindowForm(Form):
         self.fields["category"].choices = [("", _("（暂不分类，由研判员确定）"))] + [
             (c.id, c.path) for c in self.category_choices
         ]
+        self.fields["request_type"].choices = [("", _("（不指定）"))] + list(request_type_labels().items())
         self.region_obj: Region | None = None
 
     @classmethod
@@ -128,7 +133,7 @@ class WindowForm(Form):
         return CaseInput(
             channel=d["channel"], region=self.region_obj, title=d["title"], description=description,
             request=d["request"], address=d["address"], category=category, urgency=d["urgency"], risk=d["risk"],
-            amount=d["amount"], headcount=d["headcount"], tags=tags, parties=parties,
+            request_type=d["request_type"], amount=d["amount"], headcount=d["headcount"], tags=tags, parties=parties,
             attachments=[_attachment(f) for f in d["attachments"]], received_at=d["received_at"],
         )
 

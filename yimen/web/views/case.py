@@ -28,7 +28,7 @@ from yimen.cases.privacy import party_reveal
 from yimen.cases.rules import Action
 from yimen.cases.selectors import case_get, dispatch_candidates
 from yimen.cases.transitions import allowed_actions
-from yimen.cases.triage_link import triage_summary
+from yimen.cases.triage_link import request_type_labels, triage_summary
 from yimen.common.errors import DomainError, InvalidInput, NotFound
 from yimen.web.errors import add_domain_error, found_or_404
 from yimen.web.forms.actions import (
@@ -91,6 +91,7 @@ def _form(action, case, assignments, *, data=None, form_class=None, next_url="",
         kwargs["current"] = {
             "category": case.category.name if case.category_id else "", "urgency": case.get_urgency_display(),
             "risk": risk_text(case.risk, case.suggested_risk), "domain_class": case.get_domain_class_display(),
+            "request_type": request_type_labels().get(case.request_type, case.request_type),
         }
     elif issubclass(form_class, UnitsForm):
         kwargs["candidates"] = dispatch_candidates(case=case) if candidates is None else candidates
@@ -193,6 +194,7 @@ def _page(request, case, *, bound=None, revealed=None, status=200):
             **{o.unit_id: o.unit.name for o in case.all_supervision_orders},
         }),
         "triage": triage_summary(case, user=request.user),
+        "request_type_label": request_type_labels().get(case.request_type, case.request_type),
         "can_reveal": can_reveal_personal_data(request.user, case, assigned),
         "reveal_purposes": REVEAL_PURPOSES,
     }
@@ -322,6 +324,7 @@ def _dispatch_page(request, case, actions, *, bound=None, preview=None, status=2
     context = {
         "title": _("研判派单 %(number)s") % {"number": case.number}, "active_section": "cases", "case": case,
         "assignments": assignments, "triage": triage, "forms": forms, "candidates": candidates, "preview": preview,
+        "request_type_label": request_type_labels().get(case.request_type, case.request_type),
     }
     return render(request, "web/case/dispatch.html", context, status=status)
 
