@@ -30,7 +30,7 @@ def register_at_the_window(page, live_server) -> str:
     first.get_by_label("联系电话").fill("13800138000")
     second.get_by_label("姓名/名称").fill("某建筑劳务公司")
     page.get_by_label("事项描述").fill("张三等12名工人在杏花村某工地务工，工资共计8万余元至今未结清，包工头电话不接。")
-    page.get_by_label("诉求").fill("请求协调支付拖欠工资")
+    page.get_by_label("诉求", exact=True).fill("请求协调支付拖欠工资")
     page.get_by_label("纠纷类别", exact=True).select_option(label="劳资/欠薪")
     # The place cascade is htmx: choosing the village brings its grids.
     page.get_by_label("桃源镇下辖").select_option(label="杏花村")
