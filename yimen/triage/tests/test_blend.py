@@ -156,7 +156,7 @@ def test_evaluate_scores_the_choice_on_folds_it_never_saw(tmp_path):
 
     assert code == EXIT_OK, err
     report = json.loads(out)
-    assert {"lexicon", "char", "jieba", "both", "char+lex", "learned", "blend", "baseline"} <= set(report)
+    assert {"lexicon", "char", "jieba", "both", "char+lex", "char1+lex", "learned", "blend", "baseline"} <= set(report)
     assert report["learned"]["folds"] == report["blend"]["folds"] == report["baseline"]["folds"] == 2
     assert report["blend"]["n_samples"] == report["baseline"]["n_samples"] == 16
     assert "嵌套交叉验证" in err and "与基线" in err

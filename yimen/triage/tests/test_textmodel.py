@@ -40,8 +40,8 @@ def test_cross_validation_reports_per_class_figures_and_confusion():
 
 def test_training_compares_features_and_saves_a_versioned_model(tmp_path, config):
     model, reports = train(TEXTS, LABELS, features="auto", folds=3, label_codes=label_codes_for(LABELS, config))
-    assert set(reports) == {"char", "jieba", "both", "char+lex", "baseline"}
-    assert model.meta["features"] in ("char", "jieba", "both", "char+lex")
+    assert set(reports) == {"char", "jieba", "both", "char+lex", "char1+lex", "baseline"}
+    assert model.meta["features"] in ("char", "jieba", "both", "char+lex", "char1+lex")
     assert model.meta["label_codes"] == {"劳资纠纷": "labour", "噪声扰民": "noise", "债务纠纷": "debt"}
     path = model.save(tmp_path / model.version)
     loaded = TextModel.load(path)
@@ -62,9 +62,31 @@ def test_labels_map_onto_category_codes_where_unambiguous(config):
     assert mapping == {"labour": "labour", "劳资/欠薪": "labour", "物业": "property", "交通事故纠纷": "traffic"}
 
 
-@pytest.mark.parametrize("features", ["char", "jieba", "both", "char+lex"])
+@pytest.mark.parametrize("features", ["char", "jieba", "both", "char+lex", "char1+lex"])
 def test_the_fast_single_text_path_matches_scikit_learn(features):
     model, _ = train(TEXTS, LABELS, features=features, folds=2)
     for text in ("老板不给工钱", "楼上吵", "完全无关的话"):
         expected = model.pipeline.predict_proba([text])[0]
         assert np.allclose(model._proba_fast(text), expected, atol=1e-9)
+
+
+
+def test_single_characters_with_the_lexicon_are_compared_by_the_choice_and_survive_a_reload(tmp_path):
+    model, reports = train(TEXTS, LABELS, features="auto", folds=3, baseline=False)
+    figures = {c["features"]: c["macro_f1"] for c in model.meta["selection"]["candidates"]}
+    assert figures["char1+lex"] == round(reports["char1+lex"].macro_f1, 4)  # scored on the same folds
+    assert model.meta["metrics"]["char1+lex"]["folds"] == 3
+
+    chosen, _ = train(TEXTS, LABELS, features="char1+lex", folds=3, baseline=False)
+    unseen = ["包工头不给工钱", "楼上半夜吵", "借钱不还", "完全无关的话"]
+    before = chosen.predict(unseen)
+    assert [label for label, _ in before[:3]] == ["劳资纠纷", "噪声扰民", "债务纠纷"]
+
+    loaded = TextModel.load(chosen.save(tmp_path / chosen.version))
+
+    assert loaded.meta["features"] == "char1+lex"
+    after = loaded.predict(unseen)
+    assert [label for label, _ in after] == [label for label, _ in before]
+    assert [c for _, c in after] == pytest.approx([c for _, c in before], abs=1e-12)
+    for text in unseen:
+        assert loaded.label_proba_one(text) == pytest.approx(chosen.label_proba_one(text), abs=1e-12)
