@@ -231,6 +231,7 @@ def choice_text(meta: dict[str, Any], config: TriageConfig | None = None) -> str
     by_feat: dict[str, list[dict[str, Any]]] = {}
     for c in cands:
         by_feat.setdefault(c["features"], []).append(c)
+    width = max(len(f) for f in by_feat) + 1
     for feat, rows in by_feat.items():
         rows = sorted(rows, key=lambda c: c["lexicon_weight"])
         parts = [
@@ -238,7 +239,7 @@ def choice_text(meta: dict[str, Any], config: TriageConfig | None = None) -> str
             % {"w": f"{c['lexicon_weight']:g}", "f1": c["macro_f1"]}
             for c in rows
         ]
-        lines.append(f"  {feat:<9}" + "；".join(parts))
+        lines.append(f"  {feat:<{width}}" + "；".join(parts))
     chosen = sel["chosen"]
     lines.append(
         _("选定：特征 %(features)s，词库权重 %(w)s（模型 %(m)s），macro-F1 %(f1).3f，准确率 %(acc).3f")
