@@ -139,6 +139,7 @@ def cmd_train(args, out, err) -> int:
             "features": meta["features"],
             "lexicon_weight": meta["lexicon_weight"],
             "lexicon_weight_chosen_by": meta["lexicon_weight_chosen_by"],
+            "temperature": meta.get("temperature", 1.0),
             "n_samples": meta["n_samples"],
             "metrics": meta["metrics"],
             "selection": meta["selection"],

@@ -98,6 +98,8 @@ def test_a_foreign_taxonomy_gets_weight_zero_because_the_lexicon_cannot_vote(tmp
     assert report["lexicon_weight"] == 0.0 and report["lexicon_weight_chosen_by"] == "no_linked_labels"
     assert {c["lexicon_weight"] for c in report["selection"]["candidates"]} == {0.0}  # no blend to compare
     assert "词库无法为它们投票：词库权重为 0" in err
+    # the model's probabilities are the answer here: calibrated, and the report says so
+    assert report["temperature"] != 1.0 and f"T = {report['temperature']:.2f}" in err
 
 
 def _linked_model(config):

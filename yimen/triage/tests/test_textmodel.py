@@ -66,8 +66,10 @@ def test_labels_map_onto_category_codes_where_unambiguous(config):
 def test_the_fast_single_text_path_matches_scikit_learn(features):
     model, _ = train(TEXTS, LABELS, features=features, folds=2)
     for text in ("老板不给工钱", "楼上吵", "完全无关的话"):
-        expected = model.pipeline.predict_proba([text])[0]
+        sklearn = model.pipeline.predict_proba([text])[0] ** (1 / model.meta["temperature"])
+        expected = sklearn / sklearn.sum()  # the temperature fitted at training, applied to scikit-learn's softmax
         assert np.allclose(model._proba_fast(text), expected, atol=1e-9)
+        assert np.allclose(model._proba([text])[0], expected, atol=1e-9)
 
 
 
@@ -84,9 +86,51 @@ def test_single_characters_with_the_lexicon_are_compared_by_the_choice_and_survi
 
     loaded = TextModel.load(chosen.save(tmp_path / chosen.version))
 
-    assert loaded.meta["features"] == "char1+lex"
+    assert loaded.meta["features"] == "char1+lex" and loaded.meta["temperature"] == chosen.meta["temperature"]
     after = loaded.predict(unseen)
     assert [label for label, _ in after] == [label for label, _ in before]
     assert [c for _, c in after] == pytest.approx([c for _, c in before], abs=1e-12)
     for text in unseen:
         assert loaded.label_proba_one(text) == pytest.approx(chosen.label_proba_one(text), abs=1e-12)
+
+
+def _foreign_ledger() -> tuple[list[str], list[str]]:
+    import csv
+    from pathlib import Path
+
+    from yimen.triage.normalize import normalize_text
+
+    path = Path(__file__).resolve().parents[1] / "data" / "foreign_ledger.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8-sig")))
+    return [normalize_text(r["text"]).lower() for r in rows], [r["label"] for r in rows]
+
+
+def test_on_a_foreign_ledger_the_confidence_means_about_what_it_says_on_rows_never_seen():
+    texts, labels = _foreign_ledger()
+    held = set(range(0, len(texts), 3))
+    train_rows = [i for i in range(len(texts)) if i not in held]
+    model, _ = train([texts[i] for i in train_rows], [labels[i] for i in train_rows], features="char1+lex",
+                     folds=3, baseline=False)
+    raw = TextModel(model.pipeline, {**model.meta, "temperature": 1.0})
+    held_texts, truth = [texts[i] for i in sorted(held)], [labels[i] for i in sorted(held)]
+
+    def gap(m):  # mean confidence minus the share of right answers
+        answers = m.predict(held_texts)
+        right = np.mean([label == t for (label, _), t in zip(answers, truth)])
+        return np.mean([c for _, c in answers]) - right, [label for label, _ in answers]
+
+    calibrated_gap, calibrated_answers = gap(model)
+    raw_gap, raw_answers = gap(raw)
+
+    assert model.meta["temperature"] < 1  # the softmax was under-confident: sharpened
+    assert calibrated_answers == raw_answers  # the same answers, only the confidence moves
+    assert raw_gap < -0.1 and abs(calibrated_gap) < abs(raw_gap) / 2
+
+
+def test_where_the_lexicon_votes_the_blend_weight_alone_sets_the_scale(config):
+    links = label_codes_for(LABELS, config)
+    model, _ = train(TEXTS, LABELS, features="char", folds=3, label_codes=links,
+                     lexicon_proba=[{} for _ in TEXTS], baseline=False)
+    assert model.meta["temperature"] == 1.0
+    foreign, _ = train(TEXTS, LABELS, features="char", folds=3, baseline=False)
+    assert foreign.meta["temperature"] != 1.0
