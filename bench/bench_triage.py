@@ -1,11 +1,13 @@
 """Throughput, latency and memory of the triage engine in one process.
 
-    .venv/bin/python bench/bench_triage.py [--n 3000]
+    .venv/bin/python bench/bench_triage.py [--n 3000] [--features auto|char1+lex|…]
 
 Workload: the team's evaluation set (yimen/triage/data/evalset.csv), cycled. Three warm runs:
 lexicon only without legal retrieval, lexicon + learned model without legal retrieval, and the full
 suggestion with legal retrieval over the national statute library. The model is trained as `yimen
-triage train` does (features and lexicon weight chosen by cross-validation), in a child process.
+triage train` does (features and lexicon weight chosen by cross-validation), in a child process;
+`--features` passes one feature set to `train` instead, to measure a model another ledger would choose
+(on a foreign ledger, char1+lex).
 Then two cold starts: a fresh process that loads the saved model and makes its first suggestion,
 without and with legal retrieval (the statute index read from its cache on disk). No database is
 used. The statute index is tokenised once and cached under var/triage/cache; the first run ever
@@ -105,6 +107,7 @@ def cold_start(model_dir: str, with_legal: bool) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=3000, help="suggestions per run")
+    ap.add_argument("--features", default="auto", help="passed to `yimen triage train --features`")
     ap.add_argument("--cold-child", metavar="MODEL_DIR", help=argparse.SUPPRESS)
     ap.add_argument("--legal", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -126,14 +129,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
             [sys.executable, "-m", "yimen.triage.cli", "train", "--data", str(EVALSET), "--text-column", "text",
-             "--label-column", "category", "--out", tmp, "-q"],
+             "--label-column", "category", "--out", tmp, "--features", args.features, "-q"],
             check=True, capture_output=True, cwd=Path(__file__).resolve().parents[1],
         )
         model_dir = next(p for p in Path(tmp).iterdir() if p.is_dir())
         model = TextModel.load(model_dir)
         print(
             f"(trained on the evaluation set in a child process in {time.perf_counter() - t0:.1f} s: features "
-            f"{model.meta['features']}, lexicon weight {model.lexicon_weight:g}, chosen by cross-validation; then loaded it)"
+            f"{model.meta['features']}, lexicon weight {model.lexicon_weight:g}, "
+            f"{'chosen by cross-validation' if args.features == 'auto' else 'features given'}; then loaded it)"
         )
         run("lexicon + model, no legal retrieval", texts, args.n, config=config, model=model, with_legal=False)
 

@@ -139,6 +139,7 @@ def cmd_train(args, out, err) -> int:
             "features": meta["features"],
             "lexicon_weight": meta["lexicon_weight"],
             "lexicon_weight_chosen_by": meta["lexicon_weight_chosen_by"],
+            "temperature": meta.get("temperature", 1.0),
             "n_samples": meta["n_samples"],
             "metrics": meta["metrics"],
             "selection": meta["selection"],
@@ -353,8 +354,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--text-column")
     t.add_argument("--label-column")
     t.add_argument("--out", help="模型保存目录（默认 var/triage/models）")
-    t.add_argument("--features", choices=["auto", "char", "jieba", "both", "char+lex"], default="auto",
-                   help="auto：交叉验证从四种特征中选择（同时选择与词库混合的权重）")
+    t.add_argument("--features", choices=["auto", "char", "jieba", "both", "char+lex", "char1+lex"], default="auto",
+                   help="auto：交叉验证从五种特征中选择（同时选择与词库混合的权重）")
     t.add_argument("--folds", type=int, default=5)
     t.add_argument("--activate", action="store_true", help="训练后设为系统当前使用的模型（默认不改变）")
     # Accepted for old scripts: not activating is now the default.
@@ -376,8 +377,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--text-column", required=True)
     e.add_argument("--label-column", required=True)
     e.add_argument("--folds", type=int, default=5)
-    e.add_argument("--features", choices=["auto", "char", "jieba", "both", "char+lex", "lexicon"], default="auto",
-                   help="auto：四种特征各自的数字，加上 train 选择过程的嵌套交叉验证")
+    e.add_argument("--features", choices=["auto", "char", "jieba", "both", "char+lex", "char1+lex", "lexicon"], default="auto",
+                   help="auto：五种特征各自的数字，加上 train 选择过程的嵌套交叉验证")
     e.add_argument("--baseline", action="store_true", help="同一折上对照普通 TF-IDF + LinearSVC 基线")
     e.set_defaults(func=cmd_evaluate)
 

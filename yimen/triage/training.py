@@ -231,6 +231,7 @@ def choice_text(meta: dict[str, Any], config: TriageConfig | None = None) -> str
     by_feat: dict[str, list[dict[str, Any]]] = {}
     for c in cands:
         by_feat.setdefault(c["features"], []).append(c)
+    width = max(len(f) for f in by_feat) + 1
     for feat, rows in by_feat.items():
         rows = sorted(rows, key=lambda c: c["lexicon_weight"])
         parts = [
@@ -238,13 +239,19 @@ def choice_text(meta: dict[str, Any], config: TriageConfig | None = None) -> str
             % {"w": f"{c['lexicon_weight']:g}", "f1": c["macro_f1"]}
             for c in rows
         ]
-        lines.append(f"  {feat:<9}" + "；".join(parts))
+        lines.append(f"  {feat:<{width}}" + "；".join(parts))
     chosen = sel["chosen"]
     lines.append(
         _("选定：特征 %(features)s，词库权重 %(w)s（模型 %(m)s），macro-F1 %(f1).3f，准确率 %(acc).3f")
         % {"features": chosen["features"], "w": f"{chosen['lexicon_weight']:g}", "m": f"{1 - chosen['lexicon_weight']:g}",
            "f1": chosen["macro_f1"], "acc": chosen["accuracy"]}
     )
+    temperature = float(meta.get("temperature") or 1.0)
+    if temperature != 1.0:
+        lines.append(
+            _("模型概率已按温度缩放校准：T = %(t)s（在交叉验证的样外概率上使对数损失最小；只改变置信度，不改变答案）")
+            % {"t": f"{temperature:.2f}"}
+        )
     if meta.get("lexicon_weight_chosen_by") == "no_linked_labels":
         lines.append(_("台账类别都未对应到系统类别，词库无法为它们投票：词库权重为 0（只用模型）；在管理后台对应类别后重新训练才会比较混合权重"))
     base = sel.get("baseline")

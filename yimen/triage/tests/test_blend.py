@@ -98,6 +98,8 @@ def test_a_foreign_taxonomy_gets_weight_zero_because_the_lexicon_cannot_vote(tmp
     assert report["lexicon_weight"] == 0.0 and report["lexicon_weight_chosen_by"] == "no_linked_labels"
     assert {c["lexicon_weight"] for c in report["selection"]["candidates"]} == {0.0}  # no blend to compare
     assert "词库无法为它们投票：词库权重为 0" in err
+    # the model's probabilities are the answer here: calibrated, and the report says so
+    assert report["temperature"] != 1.0 and f"T = {report['temperature']:.2f}" in err
 
 
 def _linked_model(config):
@@ -156,7 +158,7 @@ def test_evaluate_scores_the_choice_on_folds_it_never_saw(tmp_path):
 
     assert code == EXIT_OK, err
     report = json.loads(out)
-    assert {"lexicon", "char", "jieba", "both", "char+lex", "learned", "blend", "baseline"} <= set(report)
+    assert {"lexicon", "char", "jieba", "both", "char+lex", "char1+lex", "learned", "blend", "baseline"} <= set(report)
     assert report["learned"]["folds"] == report["blend"]["folds"] == report["baseline"]["folds"] == 2
     assert report["blend"]["n_samples"] == report["baseline"]["n_samples"] == 16
     assert "嵌套交叉验证" in err and "与基线" in err

@@ -55,7 +55,7 @@ def test_train_predict_and_evaluate_on_a_gbk_ledger(tmp_path, ledger_csv):
     assert code == EXIT_OK, err
     trained = json.loads(out)
     assert trained["n_samples"] == 36 and "跳过 1 行" in err
-    assert set(trained["metrics"]) == {"char", "jieba", "both", "char+lex", "baseline"}
+    assert set(trained["metrics"]) == {"char", "jieba", "both", "char+lex", "char1+lex", "baseline"}
 
     out_file = tmp_path / "预测.xlsx"
     code, _, err = run(

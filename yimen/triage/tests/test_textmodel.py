@@ -40,8 +40,8 @@ def test_cross_validation_reports_per_class_figures_and_confusion():
 
 def test_training_compares_features_and_saves_a_versioned_model(tmp_path, config):
     model, reports = train(TEXTS, LABELS, features="auto", folds=3, label_codes=label_codes_for(LABELS, config))
-    assert set(reports) == {"char", "jieba", "both", "char+lex", "baseline"}
-    assert model.meta["features"] in ("char", "jieba", "both", "char+lex")
+    assert set(reports) == {"char", "jieba", "both", "char+lex", "char1+lex", "baseline"}
+    assert model.meta["features"] in ("char", "jieba", "both", "char+lex", "char1+lex")
     assert model.meta["label_codes"] == {"劳资纠纷": "labour", "噪声扰民": "noise", "债务纠纷": "debt"}
     path = model.save(tmp_path / model.version)
     loaded = TextModel.load(path)
@@ -62,9 +62,75 @@ def test_labels_map_onto_category_codes_where_unambiguous(config):
     assert mapping == {"labour": "labour", "劳资/欠薪": "labour", "物业": "property", "交通事故纠纷": "traffic"}
 
 
-@pytest.mark.parametrize("features", ["char", "jieba", "both", "char+lex"])
+@pytest.mark.parametrize("features", ["char", "jieba", "both", "char+lex", "char1+lex"])
 def test_the_fast_single_text_path_matches_scikit_learn(features):
     model, _ = train(TEXTS, LABELS, features=features, folds=2)
     for text in ("老板不给工钱", "楼上吵", "完全无关的话"):
-        expected = model.pipeline.predict_proba([text])[0]
+        sklearn = model.pipeline.predict_proba([text])[0] ** (1 / model.meta["temperature"])
+        expected = sklearn / sklearn.sum()  # the temperature fitted at training, applied to scikit-learn's softmax
         assert np.allclose(model._proba_fast(text), expected, atol=1e-9)
+        assert np.allclose(model._proba([text])[0], expected, atol=1e-9)
+
+
+
+def test_single_characters_with_the_lexicon_are_compared_by_the_choice_and_survive_a_reload(tmp_path):
+    model, reports = train(TEXTS, LABELS, features="auto", folds=3, baseline=False)
+    figures = {c["features"]: c["macro_f1"] for c in model.meta["selection"]["candidates"]}
+    assert figures["char1+lex"] == round(reports["char1+lex"].macro_f1, 4)  # scored on the same folds
+    assert model.meta["metrics"]["char1+lex"]["folds"] == 3
+
+    chosen, _ = train(TEXTS, LABELS, features="char1+lex", folds=3, baseline=False)
+    unseen = ["包工头不给工钱", "楼上半夜吵", "借钱不还", "完全无关的话"]
+    before = chosen.predict(unseen)
+    assert [label for label, _ in before[:3]] == ["劳资纠纷", "噪声扰民", "债务纠纷"]
+
+    loaded = TextModel.load(chosen.save(tmp_path / chosen.version))
+
+    assert loaded.meta["features"] == "char1+lex" and loaded.meta["temperature"] == chosen.meta["temperature"]
+    after = loaded.predict(unseen)
+    assert [label for label, _ in after] == [label for label, _ in before]
+    assert [c for _, c in after] == pytest.approx([c for _, c in before], abs=1e-12)
+    for text in unseen:
+        assert loaded.label_proba_one(text) == pytest.approx(chosen.label_proba_one(text), abs=1e-12)
+
+
+def _foreign_ledger() -> tuple[list[str], list[str]]:
+    import csv
+    from pathlib import Path
+
+    from yimen.triage.normalize import normalize_text
+
+    path = Path(__file__).resolve().parents[1] / "data" / "foreign_ledger.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8-sig")))
+    return [normalize_text(r["text"]).lower() for r in rows], [r["label"] for r in rows]
+
+
+def test_on_a_foreign_ledger_the_confidence_means_about_what_it_says_on_rows_never_seen():
+    texts, labels = _foreign_ledger()
+    held = set(range(0, len(texts), 3))
+    train_rows = [i for i in range(len(texts)) if i not in held]
+    model, _ = train([texts[i] for i in train_rows], [labels[i] for i in train_rows], features="char1+lex",
+                     folds=3, baseline=False)
+    raw = TextModel(model.pipeline, {**model.meta, "temperature": 1.0})
+    held_texts, truth = [texts[i] for i in sorted(held)], [labels[i] for i in sorted(held)]
+
+    def gap(m):  # mean confidence minus the share of right answers
+        answers = m.predict(held_texts)
+        right = np.mean([label == t for (label, _), t in zip(answers, truth)])
+        return np.mean([c for _, c in answers]) - right, [label for label, _ in answers]
+
+    calibrated_gap, calibrated_answers = gap(model)
+    raw_gap, raw_answers = gap(raw)
+
+    assert model.meta["temperature"] < 1  # the softmax was under-confident: sharpened
+    assert calibrated_answers == raw_answers  # the same answers, only the confidence moves
+    assert raw_gap < -0.1 and abs(calibrated_gap) < abs(raw_gap) / 2
+
+
+def test_where_the_lexicon_votes_the_blend_weight_alone_sets_the_scale(config):
+    links = label_codes_for(LABELS, config)
+    model, _ = train(TEXTS, LABELS, features="char", folds=3, label_codes=links,
+                     lexicon_proba=[{} for _ in TEXTS], baseline=False)
+    assert model.meta["temperature"] == 1.0
+    foreign, _ = train(TEXTS, LABELS, features="char", folds=3, baseline=False)
+    assert foreign.meta["temperature"] != 1.0
