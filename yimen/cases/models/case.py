@@ -432,6 +432,14 @@ class Assignment(models.Model):
                          "case_overdue", "case_region_code"],
                 name="assignment_unit_recv",
             ),
+            # The same list filtered by category, the filter that matches least in a busy unit: a seek
+            # to the unit's matters of that category instead of a walk over all its entries (80 ms
+            # for a county bureau's 435,000 at 10 M matters, when the category matches none).
+            models.Index(
+                fields=["unit", "case_category", "-case_received_at", "-case"],
+                include=["id", "case_status", "case_risk", "case_urgency", "case_overdue"],
+                name="assignment_unit_cat_recv",
+            ),
             # The supervisor boards: live assignments due within a window, counted per unit and owning
             # centre within a region (index-only on PostgreSQL, where INCLUDE is supported).
             models.Index(
