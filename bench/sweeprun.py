@@ -83,7 +83,7 @@ def _escalation_clock(spent: list[tuple[float, float]]):
 # The floor of one sweep at `now`: for each of passes a) and b), one statement that claims the same
 # rows the sweep would (the same condition, order and cap), writes one event per deadline told and
 # one outbox row per recipient (the unit that owns a unit-level limit, else the owning centre), and,
-# for the overdue pass, flags the matters whose own limit ran out. Texts are short constants; no
+# for the overdue pass, flags the matters whose own limit ran out (and their assignments' copy of the flag). Texts are short constants; no
 # lock, no batches, no digest, no escalation. The foreign-key checks a commit would run are run
 # (SET CONSTRAINTS ALL IMMEDIATE); then everything is rolled back.
 _BARE_PASS = """
@@ -113,8 +113,12 @@ WITH d AS (
 ), flagged AS (
     UPDATE cases_case SET overdue = true
     WHERE {flag} AND NOT overdue AND id IN (SELECT case_id FROM d WHERE step = 'handle') RETURNING 1
+), copied AS (
+    UPDATE cases_assignment SET case_overdue = true
+    WHERE {flag} AND NOT case_overdue AND case_id IN (SELECT case_id FROM d WHERE step = 'handle') RETURNING 1
 )
-SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM events), (SELECT count(*) FROM messages), (SELECT count(*) FROM flagged)
+SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM events), (SELECT count(*) FROM messages),
+       (SELECT count(*) FROM flagged) + 0 * (SELECT count(*) FROM copied)
 """
 
 
