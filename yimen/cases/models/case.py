@@ -421,8 +421,11 @@ class Assignment(models.Model):
         verbose_name_plural = _("派单")
         ordering = ["dispatched_at", "id"]
         indexes = [
-            # A unit's inbox: its live assignments, oldest limit first.
-            models.Index(fields=["unit", "status", "due_at"], name="assignment_inbox"),
+            # A unit's inbox: its live assignments, oldest limit first. The id and sign-in limit ride along so
+            # the inbox's counts (worklists.unit_counts) read the index alone (a county bureau's 57,000
+            # live assignments at 10 M matters: 32 ms; without them the planner walked the city's
+            # live assignments through assignment_board and visited each, 431 ms).
+            models.Index(fields=["unit", "status", "due_at"], include=["id", "sign_due_at"], name="assignment_inbox"),
             # A unit's matter list (the scope of unit roles), newest first, paged by keyset on
             # (case_received_at, case_id): selectors.case_list_for_user's unit path.
             # The copies ride along (INCLUDE, PostgreSQL) so any filter is tested index-only.
