@@ -88,8 +88,10 @@ class Tally:
         return self.value > 0
 
 
-def capped_count(qs: QuerySet, cap: int = COUNT_CAP) -> Tally:
-    """SELECT COUNT(*) FROM (SELECT … LIMIT cap): stops reading after `cap` rows."""
+def capped_count(qs: QuerySet, cap: int | None = None) -> Tally:
+    """SELECT COUNT(*) FROM (SELECT … LIMIT cap): stops reading after `cap` rows (COUNT_CAP, read at
+    call time, unless given)."""
+    cap = COUNT_CAP if cap is None else cap
     return Tally(qs.order_by().values("pk")[:cap].count(), cap)
 
 

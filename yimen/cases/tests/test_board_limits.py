@@ -70,7 +70,6 @@ def test_the_homes_assignment_tiles_stop_counting_at_the_cap(world, monkeypatch)
     lead = Assignment.objects.get(case=case, part="lead")
     now = max(lead.due_at + HOUR, Assignment.objects.filter(case__title="第二宗").first().sign_due_at + HOUR)
     monkeypatch.setattr(wl, "COUNT_CAP", 2)
-    monkeypatch.setattr(wl.capped_count, "__defaults__", (2,))
     tile = wl.home_work(user=world.supervisor, now=now).centre.assignments.overdue
     assert wl.board(user=world.supervisor, now=now).total.overdue >= 2
     assert tile.capped and str(tile) == "1+"
