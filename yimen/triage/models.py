@@ -121,7 +121,8 @@ class RequestTypeCue(_Rule):
         constraints = [models.UniqueConstraint(fields=["request_type", "cue"], name="triage_cue_unique_per_type")]
 
     def __str__(self) -> str:
-        return f"{self.request_type_id}: {self.cue} ({self.weight:g})"
+        # Not the type's code: the admin shows one caption per inline row, and that would be a query each.
+        return f"{self.cue} ({self.weight:g})"
 
     def clean(self) -> None:
         import re
