@@ -9,12 +9,18 @@ class CasesConfig(AppConfig):
     verbose_name = _("事项")
 
     def ready(self):
+        from yimen.triage.hooks import categories_created
+
         from . import deadlines, jobs  # noqa: F401 - jobs registers the sweep with `yimen worker`
         from .search import install_search_sql_after_migrate
+        from .triage_link import matter_categories_for_engine_categories
 
         # The search index's SQL (FTS5 table and triggers, GIN index, SQL tokenizer) for databases
         # built without migrations, as the tests' are; idempotent (migration 0015_case_search runs it too).
         post_migrate.connect(install_search_sql_after_migrate, sender=self, dispatch_uid="cases_search_sql")
+
+        # A ledger's own labels made categories in the engine's admin become the matters' categories too.
+        categories_created.connect(matter_categories_for_engine_categories, dispatch_uid="cases_categories_from_engine")
 
         # Not tagged "database": it should also warn at server start that a year's holidays are missing.
         checks.register(deadlines.check_calendar)

@@ -477,3 +477,20 @@ def suggestion_accuracy_for_user(*, user, since: datetime | None = None, until: 
     report["definition"] += _("牵头单位在派单时确定，暂不计入；“全部采纳”指类别、风险等级、五事分类和领域均与建议一致。")
     report.update(since=since, until=until)
     return report
+
+
+def matter_categories_for_engine_categories(sender, *, categories, **kwargs) -> None:
+    """The engine created categories (a ledger's own labels, `training.model_labels_create_categories`):
+    give the matters' tree the same codes, so that a matter can take what the model proposes.
+
+    Connected in `CasesConfig.ready`; runs inside the engine's transaction. An existing category of
+    that code is left as an administrator made it (reactivated if it was switched off, since the
+    administrator has just asked for it again).
+    """
+    for code, label, domain in categories:
+        category, made = Category.objects.get_or_create(
+            code=code, defaults={"name": label[:40], "domain_class": domain or DomainClass.LIVELIHOOD, "ordering": 900}
+        )
+        if not made and not category.active:
+            category.active = True
+            category.save(update_fields=["active"])

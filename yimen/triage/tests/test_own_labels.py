@@ -326,3 +326,56 @@ def test_activate_without_a_database_into_another_folder_says_it_could_not(tmp_p
     assert json.loads(out)["activated"] is False and "未能设为系统当前模型" in err
     classify.forget_models()
     assert classify.active_model() is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_admins_create_categories_action_gives_the_matters_the_same_categories(foreign_model, admin_client):
+    from yimen.audit.models import AuditEvent
+    from yimen.cases.models import Case, Category
+    from yimen.cases.triage_link import suggested_category
+    from yimen.triage.models import TriageModelLabel, TriageModelVersion
+    from yimen.triage.rules_db import load_defaults
+
+    load_defaults()
+    row = TriageModelVersion.objects.get(version=foreign_model.model.version)
+    response = admin_client.post(
+        "/admin/triage/triagemodelversion/", {"action": "create_categories", "_selected_action": [str(row.pk)]}
+    )
+
+    assert response.status_code == 302
+    links = dict(TriageModelLabel.objects.filter(model_version=row).values_list("label", "category_code"))
+    made = {c.code: c for c in Category.objects.filter(code__in=links.values())}
+    assert {c.name for c in made.values()} == {"甲类", "乙类"} and all(c.active for c in made.values())
+    event = AuditEvent.objects.get(object_type="triage.triagemodelversion", object_id=str(row.pk))
+    assert sorted(event.details["categories"]) == sorted(links.values()) and "甲类" not in event.summary
+    # A matter the model files under 甲类 can take that category: it is in the matters' tree now.
+    proposed = Case(triage={"category": links["甲类"], "domain_class": {"code": "livelihood"}})
+    assert suggested_category(proposed) == (made[links["甲类"]], "livelihood")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_creating_categories_rolls_back_the_matters_categories_with_the_engines(foreign_model):
+    from yimen.cases.models import Category
+    from yimen.triage import training
+    from yimen.triage.hooks import categories_created
+    from yimen.triage.models import CategoryProfile
+    from yimen.triage.rules_db import load_defaults
+
+    load_defaults()
+    before = set(Category.objects.values_list("code", flat=True))
+    seen = []
+
+    def fail_after_the_matters_categories(sender, categories, **kwargs):  # connected after the cases app's
+        seen.append(set(Category.objects.values_list("code", flat=True)) - before)
+        raise RuntimeError("disk full")
+
+    categories_created.connect(fail_after_the_matters_categories)
+    try:
+        with pytest.raises(RuntimeError):
+            training.model_labels_create_categories(version=foreign_model.model.version)
+    finally:
+        categories_created.disconnect(fail_after_the_matters_categories)
+
+    assert len(seen[0]) == 2  # the cases app had made them inside the transaction …
+    assert set(Category.objects.values_list("code", flat=True)) == before  # … and they went with it
+    assert not CategoryProfile.objects.filter(code__startswith="ledger-").exists()
