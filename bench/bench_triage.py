@@ -11,7 +11,7 @@ triage train` does (features and lexicon weight chosen by cross-validation), in 
 Then two cold starts: a fresh process that loads the saved model and makes its first suggestion,
 without and with legal retrieval (the statute index read from its cache on disk). No database is
 used. The statute index is tokenised once and cached under var/triage/cache; the first run ever
-pays ~6 s.
+pays ~2.5 s (idle).
 """
 
 from __future__ import annotations

@@ -491,6 +491,7 @@ class AccuracyOut(Schema):
     domain_accuracy: float | None = Field(description="领域分类一致率")
     lead_unit_accuracy: float | None = Field(description="暂不统计（牵头单位在派单时确定）")
     all_accepted_rate: float | None = Field(description="全部采纳率")
+    request_type_accuracy: float | None = Field(description="诉求类型一致率：系统建议了诉求类型的决定中，最终诉求类型与建议一致的比例")
     by_category: dict[str, AccuracyByCategoryOut] = Field(description="按最终类别代码")
     definition: str = Field(description="口径说明")
     since: dt.datetime | None

@@ -59,7 +59,7 @@ class _PolicyForm(forms.ModelForm):
 class TimeLimitPolicyAdmin(admin.ModelAdmin):
     form = _PolicyForm
     list_display = (
-        "name", "step", "region", "category", "request_type", "urgency", "channel", "limit", "warn_before_hours",
+        "name", "step", "region", "category", "request_type_label", "urgency", "channel", "limit", "warn_before_hours",
         "escalate_when_overdue", "max_extension", "active",
     )
     list_filter = ("step", "unit", "request_type", "urgency", "channel", "escalate_when_overdue", "active")
@@ -83,6 +83,14 @@ class TimeLimitPolicyAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("时限"), ordering="amount")
     def limit(self, obj):
         return f"{obj.amount}{obj.get_unit_display()}"
+
+    @admin.display(description=gettext_lazy("适用诉求类型"), ordering="request_type")
+    def request_type_label(self, obj):
+        from .triage_link import request_type_labels  # the engine's table, cached with its config
+
+        if not obj.request_type:
+            return "-"
+        return request_type_labels().get(obj.request_type, obj.request_type)
 
 
 @admin.register(CalendarDay)

@@ -342,6 +342,7 @@ def triage_decision_record(*, case: Case, actor, note: str = ""):
         final_risk=case.risk,
         final_urgency=case.urgency,
         final_domain=case.domain_class,
+        final_request_type=case.request_type,
         decided_by=getattr(actor, "pk", "") or "",
         note=note.strip()[:300],
     )

@@ -39,14 +39,16 @@ def record_decision(
     final_urgency: str = "",
     final_domain: str = "",
     final_lead_unit: str = "",
+    final_request_type: str = "",
     decided_by: str | int = "",
     decided_at: datetime | None = None,
     note: str = "",
 ) -> SuggestionRecord:
     """Store the proposal (a `Suggestion` or its `as_dict()`) beside the dispatcher's decision.
 
-    A field left blank means the dispatcher kept the suggestion for it. Deciding the same matter
-    again replaces the earlier record, so accuracy counts each matter once.
+    A field left blank means the dispatcher kept the suggestion for it (the request type too; a matter
+    the engine proposed no request type for keeps the matter's own). Deciding the same matter again
+    replaces the earlier record, so accuracy counts each matter once.
     """
     as_dict = suggestion.as_dict() if hasattr(suggestion, "as_dict") else dict(suggestion)
     s_category = as_dict.get("category", "")
@@ -54,12 +56,14 @@ def record_decision(
     s_urgency = _code(as_dict.get("urgency"))
     s_domain = _code(as_dict.get("domain_class"))
     s_lead = next((u["name"] for u in as_dict.get("units", []) if u.get("role") == "lead"), "")
+    s_request_type = _code(as_dict.get("request_type"))
     final = {
         "final_category": final_category or s_category,
         "final_risk": final_risk or s_risk,
         "final_urgency": final_urgency or s_urgency,
         "final_domain": final_domain or s_domain,
         "final_lead_unit": final_lead_unit or s_lead,
+        "final_request_type": final_request_type or s_request_type,
     }
     text = _get(suggestion, "original") or as_dict.get("normalized_text", "")
     with transaction.atomic():
@@ -73,6 +77,7 @@ def record_decision(
             suggested_urgency=s_urgency,
             suggested_domain=s_domain,
             suggested_lead_unit=s_lead,
+            suggested_request_type=s_request_type,
             suggestion=as_dict,
             model_version=as_dict.get("model_version", "") or "",
             rules_version=as_dict.get("rules_version", "") or "",
@@ -101,10 +106,12 @@ class AccuracyReport:
     domain_accuracy: float | None
     lead_unit_accuracy: float | None
     all_accepted_rate: float | None
+    request_type_accuracy: float | None = None
     by_category: dict[str, dict[str, float]] = field(default_factory=dict)
     definition: str = (
         "建议准确率 = 调度员最终采纳的类别与系统首选建议一致的事项数 ÷ 已作出研判决定的事项数；"
-        "前三命中率以最终类别是否在系统前三建议中计算。"
+        "前三命中率以最终类别是否在系统前三建议中计算；"
+        "诉求类型一致率只计系统建议了诉求类型、且事项已定诉求类型的决定。"
     )
 
     def as_dict(self) -> dict[str, Any]:
@@ -119,8 +126,8 @@ def accuracy_from_records(rows: Iterable[dict[str, Any]]) -> AccuracyReport:
     def rate(hits: int, total: int) -> float | None:
         return round(hits / total, 4) if total else None
 
-    def field_rate(name: str) -> float | None:
-        judged = [r for r in rows if r.get(f"final_{name}")]
+    def field_rate(name: str, *, suggested_only: bool = False) -> float | None:
+        judged = [r for r in rows if r.get(f"final_{name}") and (r.get(f"suggested_{name}") or not suggested_only)]
         return rate(sum(r[f"suggested_{name}"] == r[f"final_{name}"] for r in judged), len(judged))
 
     top3_hits = sum(r["final_category"] in [c.get("code") for c in (r.get("suggested_top3") or [])] for r in rows)
@@ -143,6 +150,9 @@ def accuracy_from_records(rows: Iterable[dict[str, Any]]) -> AccuracyReport:
         domain_accuracy=field_rate("domain"),
         lead_unit_accuracy=field_rate("lead_unit"),
         all_accepted_rate=rate(sum(bool(r["all_accepted"]) for r in rows), n),
+        # Only where the engine proposed one: a matter it found no cue in is not a miss, and a
+        # record from before request types (both blank) is not counted at all.
+        request_type_accuracy=field_rate("request_type", suggested_only=True),
         by_category=by_cat,
     )
 
@@ -174,6 +184,8 @@ def suggestion_accuracy(
         "final_urgency",
         "final_domain",
         "final_lead_unit",
+        "suggested_request_type",
+        "final_request_type",
         "all_accepted",
     ]
     return accuracy_from_records(qs.values(*fields))

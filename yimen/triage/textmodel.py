@@ -8,9 +8,10 @@ probabilities, the lexicon weight of the blend (`LEXICON_WEIGHTS`, 0 included); 
 macro-F1 is fitted on all rows and both are saved in the model's metadata, with every candidate's figure
 and a plain baseline's on the same folds.
 
-A saved model is a directory: `model.joblib` (the fitted vectoriser and classifier), `meta.json`
-(version, labels, data hash, metrics). joblib files are pickles: load only models this installation
-trained itself.
+A saved model is a directory: `model.joblib` (the fitted vectoriser and classifier), `serving.npz`
+(the same model's vocabulary, idf, weights and labels as plain arrays: what `TextModel.load` reads,
+so that a worker answers without importing scikit-learn) and `meta.json` (version, labels, data
+hash, metrics). joblib files are pickles: load only models this installation trained itself.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ LEXICON_WEIGHTS = (0.0, 0.25, 0.5, 0.75)
 BASELINE = "baseline"
 MODEL_FILE = "model.joblib"
 META_FILE = "meta.json"
+# The arrays a worker needs to answer (numpy only; `TextModel.load`); model.joblib stays the full pipeline.
+SERVING_FILE = "serving.npz"
+SERVING_FORMAT = 1
 # In a folder of versions (the `--out` of `train`, or the site's models directory): the version in use.
 CURRENT_FILE = "CURRENT"
 
@@ -113,6 +117,38 @@ def _lexicon_found(text: str) -> dict[str, list[str]]:
 _file_config = None
 
 
+# char+lex keeps 1–2-grams: with the lexicon's tokens beside them, 3-grams cost 1.5 points of macro-F1
+# on both our sets (0.891 vs 0.879 on the evalset, 0.816 vs 0.800 on the foreign ledger). char1+lex
+# keeps single characters only: on a few hundred short messages the bigrams are mostly seen once, and
+# without them the lexicon's tokens weigh more in each text's TF-IDF vector.
+_OWN_ANALYZERS = {
+    "both": lambda: TextAnalyzer((1, 3), words=True),
+    "char+lex": lambda: TextAnalyzer((1, 2), lexicon=True),
+    "char1+lex": lambda: TextAnalyzer((1, 1), lexicon=True),
+}
+_SPACES = re.compile(r"\s\s+")
+
+
+def _sklearn_char_ngrams(text: str) -> list[str]:
+    # What TfidfVectorizer(analyzer="char", ngram_range=(1, 3)) makes of a text: lower case, runs of
+    # white space as one space, then the 1-, 2- and 3-grams in that order (test_textmodel checks it).
+    text = _SPACES.sub(" ", text.lower())
+    return [text[i : i + n] for n in (1, 2, 3) for i in range(len(text) - n + 1)]
+
+
+def _sklearn_word_ngrams(text: str) -> list[str]:
+    # What TfidfVectorizer(tokenizer=jieba_tokens, lowercase=False, ngram_range=(1, 2)) makes of a text.
+    words = jieba_tokens(text)
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+
+
+def serving_analyzer(features: str):
+    """The analyzer a saved model's vocabulary was built with, without scikit-learn (`TextModel.load`)."""
+    if features in _OWN_ANALYZERS:
+        return _OWN_ANALYZERS[features]()
+    return {"char": _sklearn_char_ngrams, "jieba": _sklearn_word_ngrams}[features]
+
+
 def build_pipeline(features: str):
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -124,18 +160,8 @@ def build_pipeline(features: str):
         vec = TfidfVectorizer(
             tokenizer=jieba_tokens, token_pattern=None, lowercase=False, ngram_range=(1, 2), sublinear_tf=True, max_features=300_000
         )
-    elif features in ("both", "char+lex", "char1+lex"):
-        # char+lex keeps 1–2-grams: with the lexicon's tokens beside them, 3-grams cost 1.5 points of
-        # macro-F1 on both our sets (0.891 vs 0.879 on the evalset, 0.816 vs 0.800 on the foreign ledger).
-        # char1+lex keeps single characters only: on a few hundred short messages the bigrams are mostly
-        # seen once, and without them the lexicon's tokens weigh more in each text's TF-IDF vector.
-        if features == "both":
-            analyzer = TextAnalyzer((1, 3), words=True)
-        elif features == "char1+lex":
-            analyzer = TextAnalyzer((1, 1), lexicon=True)
-        else:
-            analyzer = TextAnalyzer((1, 2), lexicon=True)
-        vec = TfidfVectorizer(analyzer=analyzer, lowercase=False, sublinear_tf=True, max_features=300_000)
+    elif features in _OWN_ANALYZERS:
+        vec = TfidfVectorizer(analyzer=_OWN_ANALYZERS[features](), lowercase=False, sublinear_tf=True, max_features=300_000)
     elif features == BASELINE:
         from sklearn.svm import LinearSVC
 
@@ -427,23 +453,46 @@ def data_hash(texts: Sequence[str], labels: Sequence[str]) -> str:
 
 
 class TextModel:
-    def __init__(self, pipeline, meta: dict[str, Any]) -> None:
-        self.pipeline = pipeline
+    """A fitted TF-IDF + logistic regression, answering one text at a time without scikit-learn's overhead.
+
+    Made from the fitted pipeline (training, or `model.joblib`), or from the plain arrays of
+    `serving.npz` (`load`): a worker then never imports scikit-learn, whose import is ~1.3 s of a
+    restarted worker's first suggestion. The pipeline is read from disk only if something asks for it.
+    """
+
+    def __init__(self, pipeline, meta: dict[str, Any], *, arrays: dict[str, Any] | None = None, directory: Path | None = None) -> None:
+        self._pipeline = pipeline
+        self._directory = directory
         self.meta = meta
-        vec = pipeline.named_steps["tfidf"]
-        clf = pipeline.named_steps["clf"]
-        self._vec = vec
-        self._coef = clf.coef_.T.copy()
-        self._intercept = clf.intercept_.copy()
-        self._classes = [str(c) for c in clf.classes_]
+        if arrays is None:
+            vec = pipeline.named_steps["tfidf"]
+            clf = pipeline.named_steps["clf"]
+            arrays = {
+                "coef": clf.coef_.T.copy(), "intercept": clf.intercept_.copy(), "classes": [str(c) for c in clf.classes_],
+                "vocab": vec.vocabulary_, "idf": vec.idf_, "sublinear": bool(vec.sublinear_tf),
+            }
+            self._analyze = vec.build_analyzer()
+        else:
+            self._analyze = serving_analyzer(meta["features"])
+        self._coef = arrays["coef"]
+        self._intercept = arrays["intercept"]
+        self._classes = list(arrays["classes"])
         # The model answers in the ledger's own labels; `label_codes` links some of them to category codes.
         self._codes = [meta.get("label_codes", {}).get(c, c) for c in self._classes]
-        self._analyze = vec.build_analyzer()
-        self._vocab = vec.vocabulary_
-        self._idf = vec.idf_.astype(np.float64)
-        self._sublinear = bool(vec.sublinear_tf)
+        self._vocab = arrays["vocab"]
+        self._idf = np.asarray(arrays["idf"], dtype=np.float64)
+        self._sublinear = bool(arrays["sublinear"])
         # Temperature scaling chosen at training (`fit_temperature`); 1 for a model from before it.
         self._inv_t = 1.0 / float(meta.get("temperature") or 1.0)
+
+    @property
+    def pipeline(self):
+        """The fitted scikit-learn pipeline (read from `model.joblib` the first time, for a model loaded from its arrays)."""
+        if self._pipeline is None:
+            import joblib
+
+            self._pipeline = joblib.load(self._directory / MODEL_FILE)
+        return self._pipeline
 
     @property
     def version(self) -> str:
@@ -474,7 +523,7 @@ class TextModel:
 
     def _proba(self, texts: Sequence[str]) -> np.ndarray:
         # Skips sklearn's per-call validation: a single suggestion must stay well under a millisecond.
-        x = self._vec.transform(texts)
+        x = self.pipeline.named_steps["tfidf"].transform(texts)
         z = (np.asarray(x @ self._coef) + self._intercept) * self._inv_t
         if z.shape[1] == 1:  # binary logistic regression stores one column
             p1 = 1.0 / (1.0 + np.exp(-z[:, 0]))
@@ -524,6 +573,12 @@ class TextModel:
     def predict(self, texts: Sequence[str], batch: int = 512) -> list[tuple[str, float]]:
         """(label as in the training data, confidence) per text."""
         out: list[tuple[str, float]] = []
+        if self._pipeline is None:  # loaded from its arrays: no reason to import scikit-learn now
+            for text in texts:
+                row = self._proba_fast(text)
+                best = int(row.argmax())
+                out.append((self._classes[best], float(row[best])))
+            return out
         for start in range(0, len(texts), batch):
             proba = self._proba(list(texts[start : start + batch]))
             best = proba.argmax(axis=1)
@@ -538,19 +593,29 @@ class TextModel:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         joblib.dump(self.pipeline, directory / MODEL_FILE, compress=3)
+        terms = [""] * len(self._vocab)
+        for term, j in self._vocab.items():
+            terms[j] = term
+        np.savez_compressed(
+            directory / SERVING_FILE, format=np.array(SERVING_FORMAT), coef=self._coef, intercept=self._intercept,
+            idf=self._idf, sublinear=np.array(self._sublinear), classes=np.array(self._classes, dtype=str),
+            terms=np.array(terms, dtype=str),
+        )
         (directory / META_FILE).write_text(json.dumps(self.meta, ensure_ascii=False, indent=2), encoding="utf-8")
         return directory
 
     @classmethod
     def load(cls, directory: str | Path) -> TextModel:
         """Load a version folder, or the version a folder's CURRENT names (`resolve_model_dir`)."""
-        import joblib
-
         directory = resolve_model_dir(directory)
         try:
             meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
-            pipeline = joblib.load(directory / MODEL_FILE)
-            model = cls(pipeline, meta)
+            if (directory / SERVING_FILE).is_file():
+                model = cls(None, meta, arrays=_read_serving(directory / SERVING_FILE), directory=directory)
+            else:  # a model saved before serving.npz existed
+                import joblib
+
+                model = cls(joblib.load(directory / MODEL_FILE), meta)
         except Exception as exc:  # noqa: BLE001 - truncated, edited or foreign files fail in many ways
             raise ModelDirectoryError(
                 _("模型目录“%(path)s”中的模型文件已损坏或不是本系统训练的模型（%(error)s），请重新训练")
@@ -558,6 +623,16 @@ class TextModel:
             ) from exc
         model.meta["path"] = str(directory)
         return model
+
+
+def _read_serving(path: Path) -> dict[str, Any]:
+    with np.load(path, allow_pickle=False) as npz:
+        if int(npz["format"]) != SERVING_FORMAT:
+            raise ValueError(f"serving format {int(npz['format'])}")
+        return {
+            "coef": npz["coef"], "intercept": npz["intercept"], "idf": npz["idf"], "sublinear": bool(npz["sublinear"]),
+            "classes": [str(c) for c in npz["classes"]], "vocab": {str(t): j for j, t in enumerate(npz["terms"])},
+        }
 
 
 def _version_folder(path: Path) -> Path:

@@ -123,3 +123,21 @@ def test_an_administrator_adds_a_request_type_policy_in_the_admin_and_intake_fol
     case = world.register(description="家里停水两天了，老人孩子没水喝，请帮忙协调", category=None, request_type="help")
     assert case.due_at == _days(case, 3)
     assert _handle(case).policy.name == "本县求助类：3个工作日"
+    listing = client.get(reverse("admin:cases_timelimitpolicy_changelist") + "?q=本县求助类").content.decode()
+    assert "<td class=\"field-request_type_label\">求助</td>" in listing  # the label, not the code "help"
+
+
+def test_the_request_type_decision_is_counted_in_the_suggestions_accuracy(world):
+    from yimen.cases.triage_link import suggestion_accuracy_for_user
+    from yimen.triage.models import SuggestionRecord
+
+    kept = world.register(title="咨询", description=CONSULT, request="", category=None)
+    t.case_triage(actor=world.dispatcher, case=kept, accept_suggestion=True, category=world.labour)
+    changed = world.register(title="咨询", description=CONSULT, request="", category=None)
+    t.case_triage(actor=world.dispatcher, case=changed, category=world.labour, request_type="complaint")
+
+    records = dict(SuggestionRecord.objects.values_list("case_ref", "final_request_type"))
+    assert records == {kept.number: "consult", changed.number: "complaint"}
+    assert set(SuggestionRecord.objects.values_list("suggested_request_type", flat=True)) == {"consult"}
+    report = suggestion_accuracy_for_user(user=world.dispatcher)
+    assert report["request_type_accuracy"] == 0.5 and "诉求类型一致率" in report["definition"]

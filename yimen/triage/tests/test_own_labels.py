@@ -9,7 +9,7 @@ import pytest
 
 from yimen.triage import classify
 from yimen.triage.cli import EXIT_DATA, EXIT_OK, main
-from yimen.triage.textmodel import CURRENT_FILE, MODEL_FILE, label_codes_for, train
+from yimen.triage.textmodel import CURRENT_FILE, SERVING_FILE, label_codes_for, train
 
 # Three kinds of request no category of the engine names, written with varied subjects so that the
 # model must learn the kind of request, not the subject.
@@ -128,8 +128,8 @@ def _break(how: str, out_dir: Path, tmp_path: Path) -> tuple[str, str, str]:
     if how == "CURRENT names nothing":
         (out_dir / CURRENT_FILE).write_text("20990101-000000-abcdef", encoding="utf-8")
         return str(out_dir), str(good), "text"
-    if how == "corrupt model file":
-        (version / MODEL_FILE).write_bytes(b"not a model")
+    if how == "corrupt model file":  # the arrays a worker answers from (model.joblib is read only if asked for)
+        (version / SERVING_FILE).write_bytes(b"not a model")
         return str(out_dir), str(good), "text"
     if how == "corrupt meta":
         (version / "meta.json").write_text("{", encoding="utf-8")

@@ -73,6 +73,58 @@ def test_the_fast_single_text_path_matches_scikit_learn(features):
 
 
 
+@pytest.mark.parametrize("features", ["char", "jieba", "both", "char+lex", "char1+lex"])
+def test_a_reloaded_model_answers_from_its_arrays_exactly_as_the_pipeline_does(tmp_path, features):
+    import csv
+    from collections import Counter
+    from pathlib import Path
+
+    from yimen.triage.textmodel import serving_analyzer
+
+    model, _ = train(TEXTS, LABELS, features=features, folds=2, baseline=False)
+    loaded = TextModel.load(model.save(tmp_path / model.version))
+    assert loaded._pipeline is None  # nothing of scikit-learn was read
+
+    evalset = Path(__file__).resolve().parents[1] / "data" / "evalset.csv"
+    texts = [r["text"] for r in csv.DictReader(evalset.open(encoding="utf-8"))][::9] + ["  Ａ B\t\tc  ", "完全无关的话"]
+    sklearn_analyzer = model.pipeline.named_steps["tfidf"].build_analyzer()
+    own = serving_analyzer(features)
+    for text in texts:
+        assert Counter(own(text)) == Counter(sklearn_analyzer(text)), text
+        assert loaded.label_proba_one(text) == pytest.approx(model.label_proba_one(text), abs=1e-12)
+    answers, expected = loaded.predict(texts), model.predict(texts)
+    assert [label for label, _ in answers] == [label for label, _ in expected]
+    assert [c for _, c in answers] == pytest.approx([c for _, c in expected], abs=1e-12)
+    assert loaded.pipeline.named_steps["clf"].classes_.tolist() == model._classes  # still there when asked for
+
+
+def test_a_worker_answers_with_a_saved_model_without_importing_scikit_learn(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    model, _ = train(TEXTS, LABELS, features="char+lex", folds=2, baseline=False)
+    path = model.save(tmp_path / model.version)
+    code = (
+        "import sys; from yimen.triage.textmodel import TextModel; "
+        f"m = TextModel.load({str(path)!r}); print(m.predict(['老板不给工钱'])[0][0], 'sklearn' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parents[3])
+    assert done.stdout.split() == ["劳资纠纷", "False"]
+
+
+def test_a_model_saved_before_its_arrays_were_still_loads_from_the_pipeline(tmp_path):
+    from yimen.triage.textmodel import SERVING_FILE
+
+    model, _ = train(TEXTS, LABELS, features="char", folds=2, baseline=False)
+    path = model.save(tmp_path / model.version)
+    (path / SERVING_FILE).unlink()
+    loaded = TextModel.load(path)
+    assert loaded._pipeline is not None
+    assert loaded.label_proba_one("楼上吵") == pytest.approx(model.label_proba_one("楼上吵"), abs=1e-12)
+
+
 def test_single_characters_with_the_lexicon_are_compared_by_the_choice_and_survive_a_reload(tmp_path):
     model, reports = train(TEXTS, LABELS, features="auto", folds=3, baseline=False)
     figures = {c["features"]: c["macro_f1"] for c in model.meta["selection"]["candidates"]}
