@@ -55,6 +55,19 @@ class _PolicyForm(forms.ModelForm):
         self.fields["request_type"].choices = choices
 
 
+class _RequestTypeFilter(admin.SimpleListFilter):
+    title = gettext_lazy("适用诉求类型")
+    parameter_name = "request_type"
+
+    def lookups(self, request, model_admin):
+        from .triage_link import request_type_labels
+
+        return list(request_type_labels().items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(request_type=self.value()) if self.value() else queryset
+
+
 @admin.register(TimeLimitPolicy)
 class TimeLimitPolicyAdmin(admin.ModelAdmin):
     form = _PolicyForm
@@ -62,7 +75,7 @@ class TimeLimitPolicyAdmin(admin.ModelAdmin):
         "name", "step", "region", "category", "request_type_label", "urgency", "channel", "limit", "warn_before_hours",
         "escalate_when_overdue", "max_extension", "active",
     )
-    list_filter = ("step", "unit", "request_type", "urgency", "channel", "escalate_when_overdue", "active")
+    list_filter = ("step", "unit", _RequestTypeFilter, "urgency", "channel", "escalate_when_overdue", "active")
     search_fields = ("name", "legal_basis")
     list_select_related = ("region", "category")
     raw_id_fields = ("region", "category")

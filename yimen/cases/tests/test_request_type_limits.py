@@ -125,6 +125,8 @@ def test_an_administrator_adds_a_request_type_policy_in_the_admin_and_intake_fol
     assert _handle(case).policy.name == "本县求助类：3个工作日"
     listing = client.get(reverse("admin:cases_timelimitpolicy_changelist") + "?q=本县求助类").content.decode()
     assert "<td class=\"field-request_type_label\">求助</td>" in listing  # the label, not the code "help"
+    filtered = client.get(reverse("admin:cases_timelimitpolicy_changelist") + "?request_type=help").content.decode()
+    assert "本县求助类" in filtered and "咨询类" not in filtered and ">求助</a>" in filtered
 
 
 def test_the_request_type_decision_is_counted_in_the_suggestions_accuracy(world):
