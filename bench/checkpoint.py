@@ -102,6 +102,12 @@ def restore() -> dict[str, int]:
             )
             if cursor.rowcount:
                 done[f"{table} restored"] = cursor.rowcount
+            if table == "cases_case":
+                # The replica role above also kept the overdue matters' triggers from seeing the
+                # flags written back (cases/overdue.py): put their rows right for the same matters.
+                from yimen.cases.overdue import resync_overdue_rows
+
+                resync_overdue_rows(cursor, ids_sql=f"SELECT id FROM {_q(snap)}")
             cursor.execute(f"DROP TABLE {_q(snap)}")
         record.delete()
     return done

@@ -45,7 +45,8 @@ MARKER = "dataset"
 SEED = 0.20261123
 
 # The tables the generator fills; their secondary indexes are dropped during the load.
-LOADED_TABLES = ("cases_case", "cases_party", "cases_assignment", "cases_deadline", "cases_casecounter", "cases_casesearch")
+LOADED_TABLES = ("cases_case", "cases_party", "cases_assignment", "cases_deadline", "cases_casecounter", "cases_casesearch",
+                 "cases_overduematter")
 
 TOWNSHIPS = {
     "449001": [("001", "桃源镇"), ("002", "石门镇"), ("003", "新田镇"), ("004", "龙口镇")],
@@ -664,6 +665,12 @@ def load(*, matters: int, log=print) -> Loaded:
         step("assignments")
         _run(cursor, _DEADLINES, params, Deadline)
         step("deadlines")
+        # The replica role keeps the overdue matters' triggers off too (cases/overdue.py): fill the
+        # table from the flags once, as migration cases 0023 does on a database that had matters.
+        from yimen.cases.overdue import FILL_SQL as OVERDUE_FILL_SQL
+
+        cursor.execute(OVERDUE_FILL_SQL)
+        step("overdue matters' table")
         for table in ("cases_case", "cases_party", "cases_assignment", "cases_deadline", "cases_casecounter"):
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 1) FROM {table}))")
         for _name, create in indexes:

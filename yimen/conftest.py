@@ -57,9 +57,13 @@ def _assignment_copies_agree(request):
     if connection.connection is None and not connection.in_atomic_block:
         return
     from yimen.cases.copies import mismatched_assignments
+    from yimen.cases.overdue import mismatched_overdue_rows
 
     try:
         found = mismatched_assignments()
+        overdue = mismatched_overdue_rows()
     except Exception:  # noqa: BLE001 - a test that broke its connection on purpose is not ours to judge
         return
     assert not found, f"assignment copies differ from their matters (cases/copies.py): {found[:10]}"
+    # The same for the overdue matters' table, which the database's triggers keep (cases/overdue.py).
+    assert not overdue, f"the overdue matters' table differs from the flags (cases/overdue.py): {overdue[:10]}"

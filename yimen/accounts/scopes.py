@@ -137,6 +137,22 @@ def unit_only_scope(user) -> frozenset[int] | None:
     return units or None
 
 
+def region_only_scope(user) -> tuple[str, ...] | None:
+    """The place prefixes that are the user's whole scope (only centre and place roles; ("",) for one
+    who sees everything), or None when the scope is anything else (a unit role beside them, a
+    resident, no grant at all). A list over such a scope can be driven from a narrow table that
+    carries the matter's place (cases.selectors: the `overdue` list); it is the same set of
+    matters as visible_cases_q."""
+    if sees_everything(user):
+        return ("",)
+    if isinstance(user, ResidentActor):
+        return None
+    grants = grants_for(user)
+    if not grants or any(not (g.role in CENTRE_ROLES or g.role in PLACE_ROLES) for g in grants):
+        return None
+    return tuple(sorted({g.region_code for g in grants}))
+
+
 def unit_ids_for(user, roles=UNIT_ROLES) -> set[int]:
     return {g.unit_id for g in grants_for(user) if g.role in roles and g.unit_id}
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from django.db.models import Case as CaseWhen
 from django.db.models import Exists, F, FilteredRelation, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 
-from yimen.accounts.scopes import unit_ids_for, unit_only_scope, visible_cases_q
+from yimen.accounts.scopes import region_only_scope, unit_ids_for, unit_only_scope, visible_cases_q
 from yimen.common.errors import NotFound
 from yimen.common.refcache import RefCache
 
@@ -110,6 +110,22 @@ def _unit_scope_qs(unit_ids) -> QuerySet:
     )
 
 
+def _overdue_scope_qs(places: tuple[str, ...]) -> QuerySet:
+    """The overdue matters under these place prefixes, driven from their narrow table's index
+    (cases/overdue.py: `OverdueMatter`, kept by triggers): newest first by its copy of received_at,
+    the prefix tested on the index entry, and only then each matter joined by its key. The same
+    matters, in the same order, as visible_cases_q with overdue=True (a test compares them)."""
+    scope = Q(overdue_row__received_at__isnull=False)  # the join (inner)
+    if "" not in places:
+        within = Q()
+        for prefix in places:
+            within |= Q(overdue_row__region_code__startswith=prefix)
+        scope &= within
+    return Case.objects.filter(scope).alias(
+        list_received=F("overdue_row__received_at"), list_id=F("overdue_row__case_id"), list_region_code=F("overdue_row__region_code")
+    )
+
+
 # The matter's fields the list filters on, each aliased list_<field>: the matter's own column, or in a
 # unit's list its assignment's copy (an alias reuses the unit's join; a filter across it would not).
 _LIST_FILTER_FIELDS = ("status", "category_id", "risk", "urgency", "channel", "region_code", "overdue")
@@ -124,10 +140,13 @@ def case_list_for_user(*, user, filters: CaseFilters, sort: str = "-received") -
     the same order from their units' own index (_unit_scope_qs); anyone else — a handler who is also
     a clerk, say — gets the scope of visible_cases_q walked over the matters' indexes."""
     units = unit_only_scope(user)
+    places = region_only_scope(user) if filters.overdue and not units else None
     if units:
         # A unit's list filters on its assignments' copies of the matter's fields (cases/copies.py),
         # which its index carries: the filter is tested on index entries, not by joining each matter.
         qs = _unit_scope_qs(units).alias(**{f"list_{f}": F(f"unit_row__case_{f}") for f in _LIST_FILTER_FIELDS})
+    elif places:
+        qs = _overdue_scope_qs(places).alias(**{f"list_{f}": F(f) for f in _LIST_FILTER_FIELDS if f != "region_code"})
     else:
         qs = case_visible_qs(user).alias(list_received=F("received_at"), list_id=F("id"),
                                          **{f"list_{f}": F(f) for f in _LIST_FILTER_FIELDS})
