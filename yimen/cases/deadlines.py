@@ -212,6 +212,22 @@ def assignment_due_soon_q(now: dt.datetime) -> Q:
     return assignment_due_within_q(now) & ~assignment_overdue_q(now)
 
 
+def assignment_due_soon_parts(now: dt.datetime) -> tuple[Q, Q]:
+    """`assignment_due_soon_q` (live rows) as two disjoint parts, each a range on one index, so that
+    a count of them reads only the rows due soon: (a) the handling limit runs out within DUE_SOON
+    and the sign-in limit has not run out; (b) still unsigned, the sign-in limit runs out within
+    DUE_SOON and the handling limit later (or none). The OR of the whole filter gave the planner no
+    range: the home's capped count walked every overdue assignment of a city first (357 ms at 10 M
+    matters). A test checks that the parts are the whole and do not overlap."""
+    window = now + DUE_SOON
+    sign_not_over = ~Q(status=AssignmentStatus.PENDING) | Q(sign_due_at__gte=now) | Q(sign_due_at__isnull=True)
+    handling = Q(due_at__gte=now, due_at__lt=window) & sign_not_over
+    signing = Q(status=AssignmentStatus.PENDING, sign_due_at__gte=now, sign_due_at__lt=window) & (
+        Q(due_at__gte=window) | Q(due_at__isnull=True)
+    )
+    return handling, signing
+
+
 def assignment_first_due(assignment: Assignment):
     """The soonest running limit of an assignment: sign-in while unsigned, else handling."""
     dues = [assignment.due_at]

@@ -36,6 +36,7 @@ from yimen.common.errors import PermissionDenied
 from yimen.regions.models import LEVEL_ORDER, Centre, Level, Stationing, Unit
 
 from .deadlines import (
+    assignment_due_soon_parts,
     assignment_due_soon_q,
     assignment_due_within_q,
     assignment_first_due,
@@ -507,8 +508,10 @@ def board_totals(*, user, now: datetime) -> BoardRow:
     home's other tiles — an exact count read every overdue assignment of a city (218 ms of the
     dispatcher's home at 10 M matters); the board itself gives the exact figures."""
     rows = _board_assignments(user, board_units(user=user), now)
-    return BoardRow(due_soon=capped_count(rows.filter(assignment_due_soon_q(now))),
-                    overdue=capped_count(rows.filter(assignment_overdue_q(now))))
+    handling, signing = assignment_due_soon_parts(now)  # disjoint; each a range on its own index
+    first = capped_count(rows.filter(handling))
+    due_soon = first.value if first.value >= first.cap else first.value + capped_count(rows.filter(signing), first.cap - first.value).value
+    return BoardRow(due_soon=Tally(due_soon, first.cap), overdue=capped_count(rows.filter(assignment_overdue_q(now))))
 
 
 class BoardKind:

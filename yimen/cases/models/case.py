@@ -449,6 +449,12 @@ class Assignment(models.Model):
                 fields=["due_at"], include=["unit", "case_region_code", "case_owning_code"],
                 condition=Q(status__in=["pending", "accepted"]), name="assignment_board",
             ),
+            # The other half of "due soon" (deadlines.assignment_due_soon_parts): unsigned assignments
+            # whose sign-in limit runs out within the window. Few rows (a sign-in limit is hours).
+            models.Index(
+                fields=["sign_due_at"], include=["unit", "case_region_code", "case_owning_code", "due_at"],
+                condition=Q(status="pending"), name="assignment_signing",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -4,9 +4,10 @@ counts say what they count (matters or assignments) and agree with the board's."
 from datetime import timedelta
 
 import time_machine
+from django.utils import timezone
 
 from yimen.cases import worklists as wl
-from yimen.cases.models import Assignment
+from yimen.cases.models import Assignment, AssignmentStatus
 
 HOUR = timedelta(hours=1)
 
@@ -86,3 +87,34 @@ def test_home_and_board_say_what_they_count(client, world):
     tile = '<a class="tile alert" href="/supervise/?kind=overdue#drill" data-tile="assignments_overdue"><span class="count">2</span>'
     assert tile in home  # the lead and the assisting unit, neither signed for
     assert 'data-tile="overdue"><span class="count">2</span>' in board
+
+
+def test_the_due_soon_parts_are_the_whole_of_due_soon_and_do_not_overlap(world, monkeypatch):
+    """The home counts "due soon" as two index ranges (deadlines.assignment_due_soon_parts); every
+    mix of sign-in and handling limits lands in exactly one part when it is due soon, else in none."""
+    import itertools
+
+    from yimen.cases.deadlines import assignment_due_soon_parts, assignment_due_soon_q
+
+    now = timezone.now().replace(microsecond=0)
+    moments = [None, now - 2 * HOUR, now, now + 2 * HOUR, now + 24 * HOUR, now + 30 * HOUR]
+    made = []
+    for status, due, sign in itertools.product([AssignmentStatus.PENDING, AssignmentStatus.ACCEPTED], moments, moments):
+        case = world.dispatched(title=f"组合{len(made)}")
+        lead = Assignment.objects.get(case=case, part="lead")
+        Assignment.objects.filter(pk=lead.pk).update(status=status, due_at=due, sign_due_at=sign)
+        made.append(lead.pk)
+    live = Assignment.objects.filter(pk__in=made)
+    handling, signing = assignment_due_soon_parts(now)
+    whole = set(live.filter(assignment_due_soon_q(now)).values_list("pk", flat=True))
+    a = set(live.filter(handling).values_list("pk", flat=True))
+    b = set(live.filter(signing).values_list("pk", flat=True))
+    assert whole and a and b
+    assert a | b == whole and not a & b
+
+    monkeypatch.setattr(wl, "COUNT_CAP", 1000)
+    Assignment.objects.exclude(pk__in=made).update(status=AssignmentStatus.COMPLETED)
+    assert wl.board_totals(user=world.supervisor, now=now).due_soon.value == len(whole)
+    monkeypatch.setattr(wl, "COUNT_CAP", len(a) + 1)  # the cap reached inside the second part
+    tile = wl.board_totals(user=world.supervisor, now=now).due_soon
+    assert tile.capped and tile.value == len(a) + 1
