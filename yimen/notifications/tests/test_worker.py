@@ -95,6 +95,39 @@ def test_the_worker_loop_stops_cleanly_when_asked(world):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(not RUN_TASKS, reason="needs the database task backend")
+def test_a_stop_that_lands_while_a_job_runs_is_not_taken_for_a_dead_task_thread(world):
+    """The signal can arrive between the loop's test and its check of the task thread: the thread,
+    told to stop, ends first. That is a clean stop (exit 0), not "the task thread died" (exit 1)."""
+    from yimen.common.jobs import PeriodicJob
+
+    loop = None
+
+    def stop_and_let_the_thread_end(**kwargs):
+        loop.request_stop()
+        loop._task_thread.join(10)  # the task thread has ended before the loop looks at it
+
+    loop = WorkerLoop(jobs=[PeriodicJob(name="stopper", run=stop_and_let_the_thread_end, every=0.1, start="now")],
+                      poll_interval=0.1, queue_names=["default"], run_tasks=True, worker_id="race-test")
+    assert loop.run() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(not RUN_TASKS, reason="needs the database task backend")
+def test_a_task_thread_that_dies_on_its_own_still_ends_the_worker_with_1(world, monkeypatch):
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    def die(self):
+        raise SystemExit(3)  # not an Exception: the thread's loop does not restart it
+
+    monkeypatch.setattr(Worker, "run", die)
+    loop = WorkerLoop(intervals={"outbox delivery": 0.1}, poll_interval=0.1, queue_names=["default"], run_tasks=True,
+                      worker_id="dead-test")
+    threading.Timer(5, loop.request_stop).start()  # a safety net: the death is seen long before
+    assert loop.run() == 1
+
+
+@pytest.mark.django_db(transaction=True)
 def test_worker_exits_0_on_sigterm(world):
     # The command installs its handlers in the main thread; a timer delivers SIGTERM to us.
     threading.Timer(1.0, os.kill, args=(os.getpid(), signal.SIGTERM)).start()

@@ -73,7 +73,9 @@ class WorkerLoop:
                 if time.monotonic() >= due[index]:
                     self._guarded(job.name, job.run, every=every, stop=self.stopping)
                     due[index] = time.monotonic() + every
-            if self._task_thread is not None and not self._task_thread.is_alive():
+            # A thread that ended because a signal asked us to stop (between the loop's test and
+            # here) has not died: it did what it was told. Under load that race was won by the signal.
+            if self._task_thread is not None and not self._task_thread.is_alive() and not self.stopping.is_set():
                 logger.error("worker %s: the task thread died (%r); exiting so a supervisor restarts us",
                              self.worker_id, self._task_error)
                 self.request_stop()
@@ -82,6 +84,9 @@ class WorkerLoop:
         if self._task_thread is not None:
             self._task_thread.join()
         connections.close_all()
+        if self._task_error is not None:  # it died on its own while we were stopping anyway
+            logger.error("worker %s: the task thread died (%r) while stopping", self.worker_id, self._task_error)
+            return 1
         logger.info("worker %s stopped", self.worker_id)
         return 0
 
