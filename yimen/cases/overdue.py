@@ -38,6 +38,10 @@ _PG = [
        EXECUTE FUNCTION yimen_case_overdue_sync()""",
     """CREATE TRIGGER case_overdue_del AFTER DELETE ON cases_case FOR EACH ROW WHEN (OLD.overdue)
        EXECUTE FUNCTION yimen_case_overdue_sync()""",
+    # A list's first page reads ~20 rows here, but the planner estimates thousands and chose a
+    # parallel plan whose workers' start-up was most of the 17–24 ms the overdue lists took at 10 M
+    # matters; without parallel workers the same query takes ~1 ms (docs/performance.md).
+    "ALTER TABLE cases_overduematter SET (parallel_workers = 0)",
 ]
 
 _SQLITE = [
