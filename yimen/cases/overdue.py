@@ -6,8 +6,9 @@ matched: 77,470 matters for a township's first page at 10 M (88 ms). An index on
 an entry in each of the matter's ~20 indexes. This table holds only the overdue matters (46 per
 cent of the open ones in the bench's data: 458,581 at 10 M, 62 MB), their place and received time;
 `selectors.case_list_for_user` drives a region-scoped `overdue` list from its index, and the sweep
-pays one small insert per newly overdue matter. The triggers are the only writers, so every writer of the flag keeps it: the sweep's bulk
-UPDATE, the transitions, the calendar recompute, deletes, the bench loader.
+pays one small insert per newly overdue matter. The triggers are the only writers, so every writer
+of the flag keeps it: the sweep's bulk UPDATE, the transitions, the calendar recompute, deletes, the
+bench loader.
 """
 
 TABLE = "cases_overduematter"
