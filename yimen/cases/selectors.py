@@ -10,7 +10,7 @@ from datetime import datetime
 from django.db.models import Case as CaseWhen
 from django.db.models import Exists, F, FilteredRelation, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 
-from yimen.accounts.scopes import region_only_scope, unit_ids_for, unit_only_scope, visible_cases_q
+from yimen.accounts.scopes import region_only_scope, region_prefix_q, unit_ids_for, unit_only_scope, visible_cases_q
 from yimen.common.errors import NotFound
 from yimen.common.refcache import RefCache
 
@@ -117,10 +117,7 @@ def _overdue_scope_qs(places: tuple[str, ...]) -> QuerySet:
     matters, in the same order, as visible_cases_q with overdue=True (a test compares them)."""
     scope = Q(overdue_row__received_at__isnull=False)  # the join (inner)
     if "" not in places:
-        within = Q()
-        for prefix in places:
-            within |= Q(overdue_row__region_code__startswith=prefix)
-        scope &= within
+        scope &= region_prefix_q("overdue_row__region_code", places)  # the scope's prefix test, on the copy
     return Case.objects.filter(scope).alias(
         list_received=F("overdue_row__received_at"), list_id=F("overdue_row__case_id"), list_region_code=F("overdue_row__region_code")
     )
